@@ -1,0 +1,71 @@
+// Typed errors, by whose fault. Messages name the layer; wrapped causes travel in `cause`.
+// Nothing here is ever shown to a phone: the hop funnel turns any error into a friendly END screen.
+
+/** Bad environment: one line per bad variable. Start-up stops with exit 1. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(readonly problems: readonly string[]) {
+    super(`[config] ${problems.length} bad variable(s):\n  ${problems.join('\n  ')}`);
+  }
+}
+
+/** A menu file problem, keyed by file and screen path. */
+export interface MenuIssue {
+  file: string;
+  path: string;
+  message: string;
+}
+
+/** The journey in MENUS_DIR is invalid: every problem at once. Start-up stops with exit 1. */
+export class MenuError extends Error {
+  override name = 'MenuError';
+  constructor(readonly issues: readonly MenuIssue[]) {
+    super(
+      `[menus] ${issues.length} problem(s):\n  ${issues.map((i) => `${i.file} ${i.path}: ${i.message}`).join('\n  ')}`,
+    );
+  }
+}
+
+/** The session store could not be read or written in time. */
+export class SessionStoreError extends Error {
+  override name = 'SessionStoreError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(`[session] ${message}`, options);
+  }
+}
+
+/** The model did not answer in the time given to it. */
+export class InferenceTimeoutError extends Error {
+  override name = 'InferenceTimeoutError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(`[inference] ${message}`, options);
+  }
+}
+
+/** The model server answered with an HTTP error (404 model not pulled, 503 busy, 500 …). */
+export class InferenceHttpError extends Error {
+  override name = 'InferenceHttpError';
+  constructor(
+    readonly status: number,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`[inference] HTTP ${status}: ${message}`, options);
+  }
+}
+
+/** The model server could not be reached, or the stream broke. */
+export class InferenceNetworkError extends Error {
+  override name = 'InferenceNetworkError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(`[inference] ${message}`, options);
+  }
+}
+
+/** The interaction log could not write (disk full, read-only, locked). Rows stay queued. */
+export class InteractionLogError extends Error {
+  override name = 'InteractionLogError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(`[log] ${message}`, options);
+  }
+}

@@ -1,0 +1,87 @@
+// The inference boundary. AnswerModel is the driver (ollama.ts speaks Ollama's HTTP API);
+// Answerer is the pipeline the app uses: FAQ, cache, admission queue, hop deadline, background
+// generation (issue 4).
+import type { AnswerProgress, Lang } from '../types.ts';
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+export interface GenerateRequest {
+  messages: ChatMessage[];
+  /** Cap on generated tokens (Ollama's num_predict). */
+  numPredict: number;
+}
+
+/** One streamed piece; the last one carries `done`. */
+export interface GenerateChunk {
+  text: string;
+  done?: {
+    reason: string;
+    tokensIn: number;
+    tokensOut: number;
+  };
+}
+
+export interface ModelHealth {
+  ok: boolean;
+  /** e.g. "ok", "unreachable: ECONNREFUSED", "model 'llama3.2:3b' not pulled: run `ollama pull llama3.2:3b`". */
+  detail: string;
+}
+
+export interface AnswerModel {
+  readonly model: string;
+  /**
+   * Streams an answer. Aborting `signal` closes the HTTP request, which frees Ollama's slot
+   * (shared/research/inference.md §2.4). Throws InferenceHttpError / InferenceNetworkError /
+   * InferenceTimeoutError.
+   */
+  generate(req: GenerateRequest, signal: AbortSignal): AsyncIterable<GenerateChunk>;
+  /** Reachable, and the model pulled? */
+  check(): Promise<ModelHealth>;
+  /** Loads the model (no deadline: a client gone during a load aborts the load). */
+  warm(): Promise<void>;
+}
+
+export interface AskRequest {
+  sessionId: string;
+  phoneHash: string;
+  /** Id of the question (also the answer's id), for feedback and the log. */
+  questionId: string;
+  question: string;
+  lang: Lang;
+  /** Epoch ms by which ask() must resolve, whatever the model does. */
+  deadline: number;
+  /** Septets of one answer page: ask() resolves early once more than this is ready. */
+  pageSeptets: number;
+  /** Called as the answer grows and when it ends, also after ask() resolved. */
+  onProgress(progress: AnswerProgress): void;
+}
+
+export interface QueryRequest {
+  userId: string;
+  query: string;
+  context?: string;
+  lang?: Lang;
+}
+
+export interface QueryResult {
+  response: string;
+  tokens_used: number;
+  latency_ms: number;
+}
+
+export interface Answerer {
+  /**
+   * Resolves by `deadline` with the answer so far: complete, partial (generation goes on in the
+   * background and reports through onProgress), empty and not done ("still thinking"), or failed.
+   * Never rejects.
+   */
+  ask(req: AskRequest): Promise<AnswerProgress>;
+  /** The JSON API: a whole answer, no screen limit. Rejects with the inference errors. */
+  query(req: QueryRequest): Promise<QueryResult>;
+  readiness(): Promise<ModelHealth>;
+  /** Aborts background generations. */
+  close(): Promise<void>;
+}

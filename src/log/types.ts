@@ -1,0 +1,113 @@
+// The interaction log boundary: everything that happens is recorded, so the operators can tell
+// whether users engage, whether answers help and whether they would pay (issue 5).
+// record* calls never block and never throw: rows are queued and written off the hop's path.
+
+export interface HopRow {
+  at: number; // epoch ms the hop arrived
+  sessionId: string;
+  phoneHash: string;
+  /** Only when STORE_PHONE_NUMBERS is on. */
+  phone?: string;
+  serviceCode: string;
+  networkCode?: string;
+  /** The new input this hop carried (null on the first hop). */
+  input: string | null;
+  /** AT's cumulative text as received. */
+  text: string;
+  /** Screen id shown by the reply. */
+  screen: string;
+  lang: string;
+  replyKind: 'CON' | 'END';
+  reply: string;
+  latencyMs: number;
+  /** ok, replay (a resent hop answered from the session), limited (rate limit), error (the funnel). */
+  outcome: 'ok' | 'replay' | 'limited' | 'error';
+}
+
+export interface QuestionRow {
+  id: string;
+  at: number;
+  sessionId: string; // '' for /api/query
+  phoneHash: string; // for /api/query: the hash of its user_id
+  channel: 'ussd' | 'api';
+  lang: string;
+  model: string;
+  question: string;
+  /** The full prompt as sent (system prompt and question). */
+  prompt: string;
+  answer: string;
+  tokensIn: number;
+  tokensOut: number;
+  ttftMs: number | null;
+  latencyMs: number;
+  /** The hop deadline came before the answer was complete. */
+  deadlineCut: boolean;
+  cacheHit: boolean;
+  source: 'model' | 'cache' | 'faq';
+  /** 'ok' or the AnswerFailure that ended it. */
+  outcome: string;
+}
+
+/** AT's end-of-session notification, raw fields kept (shared/research/at-protocol.md §4). */
+export interface SessionEndRow {
+  at: number;
+  sessionId: string;
+  phoneHash: string;
+  phone?: string;
+  serviceCode: string;
+  networkCode: string;
+  date: string;
+  status: string;
+  /** The cost as sent ("KES 0.10" or "0.1"), and parsed when it can be. */
+  costRaw: string;
+  costAmount: number | null;
+  costCurrency: string | null;
+  durationMs: number | null;
+  hopsCount: number | null;
+  input: string;
+  lastAppResponse: string;
+  errorMessage: string;
+  /** Every field as received, JSON. */
+  raw: string;
+}
+
+export interface FeedbackRow {
+  at: number;
+  sessionId: string;
+  phoneHash: string;
+  questionId: string;
+  helpful: boolean;
+}
+
+/** The paid tier, MVP style: intent recorded honestly as intent; no money moves. */
+export interface TierRow {
+  at: number;
+  sessionId: string;
+  phoneHash: string;
+  event: 'quota-hit' | 'offer' | 'accept' | 'decline';
+  price: string;
+  days: number;
+}
+
+export interface LogStatus {
+  ok: boolean;
+  /** Rows waiting to be written. */
+  queued: number;
+  /** Failed write attempts since start. */
+  failures: number;
+  written: number;
+  lastError?: string;
+}
+
+export interface InteractionLog {
+  recordHop(row: HopRow): void;
+  recordQuestion(row: QuestionRow): void;
+  recordSessionEnd(row: SessionEndRow): void;
+  recordFeedback(row: FeedbackRow): void;
+  recordTier(row: TierRow): void;
+  status(): LogStatus;
+  /** Writes what is queued now; resolves even when the write fails (rows stay queued). */
+  flush(): Promise<void>;
+  /** Flushes and closes the database. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,73 @@
+// The session boundary: where a hop's state lives between keypresses. Two drivers: redis.ts
+// (shared by every replica) and memory.ts (one process only; the default without REDIS_URL).
+// A hop costs one read (begin) and one write (commit) round trip (issue 3).
+import type { AnswerProgress, PhoneProfile } from '../types.ts';
+
+/** Identifies one hop's keys. `phoneKey` is the keyed hash of the phone number, never the number. */
+export interface HopKey {
+  sessionId: string;
+  phoneKey: string;
+  /** Local calendar day of the hop, `YYYY-MM-DD`: the daily question quota's bucket. */
+  day: string;
+  /** Minutes since the epoch: the per-phone rate limit's bucket. */
+  minute: number;
+}
+
+/** Everything a hop needs, read in one round trip. */
+export interface HopSnapshot<S> {
+  /**
+   * Our lease on the session, or null when another hop of the same session holds it (AT resent a
+   * hop while the first is still running). The holder's commit releases it.
+   */
+  lease: string | null;
+  state: S | null;
+  /** The answer being generated or shown in this session, as far as it has got. */
+  answer: AnswerProgress | null;
+  profile: PhoneProfile;
+  /** Questions this phone asked on `day`. */
+  questionsToday: number;
+  /** Hops of this phone in `minute`, this hop included. */
+  hopsThisMinute: number;
+  /** Questions of this phone in `minute` (not counting this hop). */
+  questionsThisMinute: number;
+}
+
+/** What a hop writes back, in one round trip. */
+export interface HopWrite<S> {
+  state: S;
+  /** Fields to set on the phone's profile (kept across sessions, with a long TTL). */
+  profile?: PhoneProfile;
+  /** 1 when this hop asked a question: counts towards today's quota and this minute's rate. */
+  questionAsked?: 0 | 1;
+  /** Replace (or with null, clear) the session's answer: a new question starts a fresh one. */
+  answer?: AnswerProgress | null;
+}
+
+export interface SessionStore<S = unknown> {
+  /** Reads the session, its answer, the phone's profile and counters, and takes the lease. */
+  begin(key: HopKey, leaseMs: number): Promise<HopSnapshot<S>>;
+  /**
+   * Writes the hop's result and releases the lease, only if `lease` is still ours (a lease that
+   * ran out may have passed to another hop). Returns false when it was not written.
+   */
+  commit(key: HopKey, lease: string, write: HopWrite<S>): Promise<boolean>;
+  /** Releases the lease without writing (the hop failed). */
+  release(key: HopKey, lease: string): Promise<void>;
+  /** Stores the answer so far; called by background generation as tokens arrive. */
+  putAnswer(sessionId: string, answer: AnswerProgress): Promise<void>;
+  /** A small shared cache (answers to repeated questions). */
+  getCached(key: string): Promise<string | null>;
+  setCached(key: string, value: string, ttlSeconds: number): Promise<void>;
+  /** Throws when the store cannot serve (for /readyz). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface SessionStoreOptions {
+  /** Every key starts with this, so several gateways can share one Redis. */
+  prefix: string;
+  /** Seconds a session lives after its last hop (≥ 180, AT's session length). */
+  sessionTtlSeconds: number;
+  /** Seconds a phone's profile lives after its last change. */
+  profileTtlSeconds?: number;
+}

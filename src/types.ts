@@ -1,0 +1,38 @@
+// Domain types shared by the boundaries (engine, session, inference, log). Data only.
+
+/** Languages every screen is written in. The journey file may list more. */
+export type Lang = string;
+
+/** A reply to one hop: CON keeps the session open, END closes it. `text` has no prefix. */
+export interface Reply {
+  kind: 'CON' | 'END';
+  text: string;
+}
+
+/** Why an answer could not be given. Each has its own screen text in the journey. */
+export type AnswerFailure =
+  | 'down' // Ollama unreachable
+  | 'model-missing' // 404: the configured model is not pulled
+  | 'busy' // our queue (or Ollama's) is full
+  | 'error' // 5xx, a broken stream, garbage
+  | 'empty' // the model said nothing usable
+  | 'timeout'; // nothing arrived before the answer's own time limit
+
+/**
+ * An answer as far as it has got. Written to the session store as it grows, so the next hop can be
+ * served by any replica. `text` is already cleaned GSM-7 (screen/fit cleanAnswer).
+ */
+export interface AnswerProgress {
+  id: string;
+  text: string;
+  done: boolean;
+  failure?: AnswerFailure;
+  source: 'model' | 'cache' | 'faq';
+}
+
+/** What we keep per phone across sessions (keyed by the phone's keyed hash, never the number). */
+export interface PhoneProfile {
+  lang?: Lang;
+  /** Epoch ms until which the paid tier lifts the daily quota. */
+  subscribedUntil?: number;
+}
