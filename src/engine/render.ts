@@ -1,0 +1,95 @@
+// Renders a journey's screens as the phone shows them: text with its placeholders filled, options
+// numbered, long menus paged, answer pages with their footer. Pure; used by step() and by the
+// boot-time validation that every screen fits 182 septets in every language.
+import { cleanScreen, paginate, SCREEN_SEPTETS } from '../screen/fit.ts';
+import { septets } from '../screen/gsm7.ts';
+import type { Journey, LanguageOption, Option, Screen, Text } from './types.ts';
+
+/** Placeholders a screen text may use; anything else in braces is a menu error. */
+export const PLACEHOLDERS = ['questions_left', 'quota', 'price', 'days', 'plan', 'language'] as const;
+export type Placeholder = (typeof PLACEHOLDERS)[number];
+export type Vars = Partial<Record<Placeholder, string>> & Record<`input.${string}`, string>;
+
+export function t(text: Text, lang: string): string {
+  return text[lang] ?? Object.values(text)[0] ?? '';
+}
+
+export function fill(template: string, vars: Vars): string {
+  return template.replace(
+    /\{([a-z_.A-Z0-9]+)\}/g,
+    (whole, name: string) => vars[name as Placeholder] ?? whole,
+  );
+}
+
+/** The options of a menu or language screen. */
+export function optionsOf(screen: Screen): readonly (Option | LanguageOption)[] {
+  return screen.type === 'menu' || screen.type === 'language' ? screen.options : [];
+}
+
+/**
+ * Splits a screen's options into pages that fit, each page but the last ending with the more
+ * line. Page 0 carries the screen text. Returns the rendered pages (without an invalid hint).
+ */
+export function menuPages(journey: Journey, screen: Screen, lang: string, vars: Vars): string[] {
+  const head = fill(t(screen.text, lang), vars);
+  const options = optionsOf(screen);
+  const lines = options.map((o) => `${o.key}. ${t(o.label, lang)}`);
+  const tail = hasBackLine(journey, screen) ? [t(journey.texts.backLine, lang)] : [];
+  const more = t(journey.texts.moreLine, lang);
+  const all = [head, ...lines, ...tail].join('\n');
+  // Room for the invalid hint as well, so a re-shown page fits too.
+  const budget = SCREEN_SEPTETS - septets(`${t(journey.texts.invalid, lang)}\n`);
+  if (septets(cleanScreen(all)) <= budget) return [cleanScreen(all)];
+  const pages: string[] = [];
+  let current = [head];
+  for (const line of lines) {
+    const candidate = [...current, line, more].join('\n');
+    if (septets(cleanScreen(candidate)) > budget && current.length > (pages.length === 0 ? 1 : 0)) {
+      pages.push(cleanScreen([...current, more].join('\n')));
+      current = [];
+    }
+    current.push(line);
+  }
+  pages.push(cleanScreen([...current, ...tail].join('\n')));
+  return pages;
+}
+
+export function hasBackLine(journey: Journey, screen: Screen): boolean {
+  return journey.keys.back !== null && (screen.type === 'menu' || screen.type === 'language') && screen.back;
+}
+
+/** The plain text of a non-menu screen. */
+export function screenText(screen: Screen, lang: string, vars: Vars): string {
+  return cleanScreen(fill(t(screen.text, lang), vars));
+}
+
+/** Prefixes a re-shown screen with the hint for an input it did not accept. */
+export function withHint(hint: string, body: string): string {
+  return cleanScreen(`${hint}\n${body}`);
+}
+
+/** Septets left for answer text on one page, after the longest footer in `lang`. */
+export function answerPageSeptets(journey: Journey, lang: string): number {
+  const footer = Math.max(
+    septets(t(journey.texts.answerMore, lang)),
+    septets(t(journey.texts.answerLast, lang)),
+  );
+  return SCREEN_SEPTETS - footer - 1;
+}
+
+/** Pages of an answer: all of them when it is done, else only the ones that can no longer change. */
+export function answerPages(
+  journey: Journey,
+  lang: string,
+  text: string,
+  done: boolean,
+): { pages: string[]; complete: boolean } {
+  const pages = text ? paginate(text, answerPageSeptets(journey, lang)) : [];
+  if (done) return { pages, complete: true };
+  return { pages: pages.slice(0, -1), complete: false };
+}
+
+export function answerScreen(journey: Journey, lang: string, page: string, last: boolean): string {
+  const footer = t(last ? journey.texts.answerLast : journey.texts.answerMore, lang);
+  return cleanScreen(`${page}\n${footer}`);
+}

@@ -1,0 +1,299 @@
+// The menu state machine: one keypress in, the next state, the reply and the effects out.
+// Pure (XState's pure transitions): no I/O, no clock, no randomness — time and ids come in
+// through StepContext, side effects go out as data for the handler to perform (issue 3).
+import type { Reply } from '../types.ts';
+import { answerPages, answerScreen, fill, menuPages, screenText, t, type Vars, withHint } from './render.ts';
+import type { Effect, EngineState, Journey, Screen, StepContext, StepResult } from './types.ts';
+
+/** The built-in screen that shows an answer, its pages and the rating. */
+export const ANSWER_SCREEN = '@answer';
+const MAX_TRAIL = 20;
+const DAY_MS = 86_400_000;
+
+/** The first hop of a session: the start screen in the phone's remembered language. */
+export function start(journey: Journey, ctx: StepContext): StepResult {
+  const lang =
+    ctx.profile.lang && journey.languages.includes(ctx.profile.lang)
+      ? ctx.profile.lang
+      : journey.defaultLanguage;
+  const state: EngineState = { screen: journey.start, trail: [], lang, page: 0, inputs: {} };
+  return enter(journey, state, journey.start, ctx, false);
+}
+
+/** One keypress on the current screen. `input` is the new input alone, '*' and all. */
+export function step(journey: Journey, state: EngineState, input: string, ctx: StepContext): StepResult {
+  const key = input.trim();
+  const { back, home, more } = journey.keys;
+  if (home !== null && key === home)
+    return enter(journey, { ...state, trail: [] }, journey.start, ctx, false);
+  if (state.screen === ANSWER_SCREEN) return answerStep(journey, state, key, ctx);
+  const screen = journey.screens.get(state.screen);
+  if (!screen) return start(journey, ctx); // the journey changed under a live session
+  if (back !== null && key === back) return goBack(journey, state, ctx);
+
+  switch (screen.type) {
+    case 'menu':
+    case 'language': {
+      const pages = menuPages(journey, screen, state.lang, vars(journey, state, ctx));
+      if (key === more && state.page < pages.length - 1)
+        return show(journey, { ...state, page: state.page + 1 }, ctx);
+      if (screen.type === 'menu') {
+        const option = screen.options.find((o) => o.key === key);
+        if (option) return enter(journey, state, option.next, ctx, true);
+      } else {
+        const option = screen.options.find((o) => o.key === key);
+        if (option) {
+          const next = enter(journey, { ...state, lang: option.lang }, screen.next, ctx, true);
+          return { ...next, effects: [{ type: 'set-language', lang: option.lang }, ...next.effects] };
+        }
+      }
+      return invalid(journey, state, ctx);
+    }
+    case 'input': {
+      if (!acceptsInput(screen, key)) return invalid(journey, state, ctx);
+      const inputs = { ...state.inputs, [screen.save]: key };
+      return enter(journey, { ...state, inputs }, screen.next, ctx, true);
+    }
+    case 'ask': {
+      if (key.length === 0) return invalid(journey, state, ctx);
+      const question = { id: ctx.hopId, text: key };
+      const next: EngineState = {
+        ...state,
+        screen: ANSWER_SCREEN,
+        page: 0,
+        question,
+        trail: pushTrail(state.trail, screen.id),
+      };
+      return { state: next, reply: null, effects: [{ type: 'ask', question: key, questionId: question.id }] };
+    }
+    case 'offer': {
+      if (key === '1') {
+        const next = enter(journey, state, screen.accepted, ctx, false);
+        const until = Math.max(ctx.now, ctx.profile.subscribedUntil ?? 0) + ctx.days * DAY_MS;
+        const effects: Effect[] = [
+          { type: 'tier', event: 'accept' },
+          { type: 'subscribe', until },
+        ];
+        return { ...next, effects: [...effects, ...next.effects] };
+      }
+      if (key === '2') {
+        const next = enter(journey, state, screen.declined, ctx, false);
+        return { ...next, effects: [{ type: 'tier', event: 'decline' }, ...next.effects] };
+      }
+      return invalid(journey, state, ctx);
+    }
+    case 'end':
+      return start(journey, ctx); // a closed session cannot take input; begin again
+  }
+}
+
+/** After the handler asked: the reply for the answer (or its failure, or "still thinking"). */
+export function showAnswer(
+  journey: Journey,
+  state: EngineState,
+  ctx: StepContext,
+): { state: EngineState; reply: Reply } {
+  return { state, reply: render(journey, state, ctx, null) };
+}
+
+/**
+ * A session we have no state for, with non-empty text (a shortcut dial such as *384*123*2#, or
+ * state lost to a Redis restart): walk the path from the start one input at a time. Once a
+ * free-text screen is reached, the rest of the text is its input, '*' and all. Only the last
+ * step's effects are kept: earlier ones belong to hops that were already performed, if any.
+ */
+export function walk(journey: Journey, text: string, ctx: StepContext): StepResult {
+  let result = start(journey, ctx);
+  let rest: string | null = text;
+  while (rest !== null) {
+    if (result.reply?.kind === 'END') break;
+    const screen = journey.screens.get(result.state.screen);
+    let input: string;
+    if (screen && (screen.type === 'ask' || screen.type === 'input')) {
+      input = rest;
+      rest = null;
+    } else {
+      const star: number = rest.indexOf('*');
+      input = star < 0 ? rest : rest.slice(0, star);
+      rest = star < 0 ? null : rest.slice(star + 1);
+    }
+    const stepCtx = rest === null ? ctx : { ...ctx, answer: null };
+    result = step(journey, result.state, input, stepCtx);
+  }
+  return result;
+}
+
+/** The placeholders' values for this session. */
+export function vars(journey: Journey, state: EngineState, ctx: StepContext): Vars {
+  const subscribed = (ctx.profile.subscribedUntil ?? 0) > ctx.now;
+  const left = Math.max(0, ctx.dailyQuota - ctx.questionsToday);
+  const inputs = Object.fromEntries(Object.entries(state.inputs).map(([k, v]) => [`input.${k}`, v]));
+  return {
+    ...inputs,
+    questions_left: subscribed ? t(journey.texts.unlimited, state.lang) : String(left),
+    quota: String(ctx.dailyQuota),
+    price: ctx.price,
+    days: String(ctx.days),
+    plan: t(subscribed ? journey.texts.planPaid : journey.texts.planFree, state.lang),
+    language: t(journey.languageNames, state.lang),
+  };
+}
+
+function enter(
+  journey: Journey,
+  state: EngineState,
+  id: string,
+  ctx: StepContext,
+  push: boolean,
+): StepResult {
+  const screen = journey.screens.get(id);
+  if (!screen) return { state, reply: errorReply(journey, state), effects: [] };
+  const trail = push && state.screen !== id ? pushTrail(state.trail, state.screen) : state.trail;
+  if (screen.type === 'ask' && quotaUsed(ctx)) {
+    const offer = enter(journey, { ...state, trail }, screen.whenQuotaUsed, ctx, false);
+    const effects: Effect[] = [
+      { type: 'tier', event: 'quota-hit' },
+      { type: 'tier', event: 'offer' },
+    ];
+    return { ...offer, effects: [...effects, ...offer.effects] };
+  }
+  return show(journey, { ...state, screen: id, page: 0, trail }, ctx);
+}
+
+function show(journey: Journey, state: EngineState, ctx: StepContext): StepResult {
+  return { state, reply: render(journey, state, ctx, null), effects: [] };
+}
+
+function invalid(journey: Journey, state: EngineState, ctx: StepContext): StepResult {
+  const screen = journey.screens.get(state.screen);
+  const hint = screen?.type === 'input' && screen.hint ? screen.hint : journey.texts.invalid;
+  return { state, reply: render(journey, state, ctx, t(hint, state.lang)), effects: [] };
+}
+
+function goBack(journey: Journey, state: EngineState, ctx: StepContext): StepResult {
+  if (state.page > 0) return show(journey, { ...state, page: state.page - 1 }, ctx);
+  const previous = state.trail.at(-1);
+  if (previous === undefined) return invalid(journey, state, ctx);
+  return enter(journey, { ...state, trail: state.trail.slice(0, -1) }, previous, ctx, false);
+}
+
+function answerStep(journey: Journey, state: EngineState, key: string, ctx: StepContext): StepResult {
+  const progress = ctx.answer && state.question && ctx.answer.id === state.question.id ? ctx.answer : null;
+  if (journey.keys.back !== null && key === journey.keys.back) {
+    if (state.page > 0) return show(journey, { ...state, page: state.page - 1 }, ctx);
+    return goBack(journey, { ...state, page: 0 }, ctx);
+  }
+  if (!progress || !state.question) return invalid(journey, state, ctx);
+  const { pages, complete } = pagesOf(journey, state, progress);
+  const failedEmpty = progress.failure !== undefined && pages.length === 0;
+  if (failedEmpty && key === '1') {
+    // Try again: a fresh question id, so the old answer's late progress cannot mix in.
+    const question = { id: ctx.hopId, text: state.question.text };
+    return {
+      state: { ...state, question },
+      reply: null,
+      effects: [{ type: 'ask', question: question.text, questionId: question.id }],
+    };
+  }
+  const onLast = complete && state.page >= pages.length - 1;
+  if (onLast && (key === '1' || key === '2')) {
+    const ask = journey.screens.get(state.trail.at(-1) ?? '');
+    const afterRating = ask?.type === 'ask' ? ask.afterRating : journey.start;
+    const next = enter(journey, withoutQuestion(state), afterRating, ctx, false);
+    const feedback: Effect = { type: 'feedback', questionId: state.question.id, helpful: key === '1' };
+    return { ...next, effects: [feedback, ...next.effects] };
+  }
+  if (key === '1') {
+    // More; or, while the answer is still being written, check again.
+    const page = state.page < pages.length ? state.page + 1 : state.page;
+    return show(journey, { ...state, page: Math.min(page, complete ? pages.length - 1 : page) }, ctx);
+  }
+  return invalid(journey, state, ctx);
+}
+
+function render(journey: Journey, state: EngineState, ctx: StepContext, hint: string | null): Reply {
+  const lang = state.lang;
+  const body = (text: string): string => (hint ? withHint(hint, text) : text);
+  if (state.screen === ANSWER_SCREEN) return renderAnswer(journey, state, ctx, hint);
+  const screen = journey.screens.get(state.screen);
+  if (!screen) return errorReply(journey, state);
+  const v = vars(journey, state, ctx);
+  switch (screen.type) {
+    case 'menu':
+    case 'language': {
+      const pages = menuPages(journey, screen, lang, v);
+      return { kind: 'CON', text: body(pages[Math.min(state.page, pages.length - 1)] ?? '') };
+    }
+    case 'offer':
+      return { kind: 'CON', text: body(offerText(screen, lang, v)) };
+    case 'end':
+      return { kind: 'END', text: screenText(screen, lang, v) };
+    default:
+      return { kind: 'CON', text: body(screenText(screen, lang, v)) };
+  }
+}
+
+function renderAnswer(journey: Journey, state: EngineState, ctx: StepContext, hint: string | null): Reply {
+  const lang = state.lang;
+  const progress = ctx.answer && state.question && ctx.answer.id === state.question.id ? ctx.answer : null;
+  const withBack = (text: string) => `${text}\n${t(journey.texts.backLine, lang)}`;
+  const prefix = (text: string) => (hint ? withHint(hint, text) : text);
+  if (!progress) return { kind: 'CON', text: prefix(withBack(t(journey.texts.answerGone, lang))) };
+  const { pages, complete } = pagesOf(journey, state, progress);
+  if (progress.failure !== undefined && pages.length === 0) {
+    return { kind: 'CON', text: prefix(t(journey.texts.failure[progress.failure], lang)) };
+  }
+  const page = pages[state.page];
+  if (page === undefined) return { kind: 'CON', text: prefix(t(journey.texts.thinking, lang)) };
+  // An answer page is already full; a hint would push it past the screen, so it goes without.
+  return {
+    kind: 'CON',
+    text: answerScreen(journey, lang, page, complete && state.page === pages.length - 1),
+  };
+}
+
+function pagesOf(journey: Journey, state: EngineState, progress: NonNullable<StepContext['answer']>) {
+  // A failure after some text: what arrived is the whole answer.
+  return answerPages(journey, state.lang, progress.text, progress.done || progress.failure !== undefined);
+}
+
+export function offerText(screen: Extract<Screen, { type: 'offer' }>, lang: string, v: Vars): string {
+  return fill(
+    [t(screen.text, lang), `1. ${t(screen.accept, lang)}`, `2. ${t(screen.decline, lang)}`].join('\n'),
+    v,
+  );
+}
+
+function acceptsInput(screen: Extract<Screen, { type: 'input' }>, value: string): boolean {
+  const rule = screen.validate;
+  if (value.length === 0) return false;
+  if (!rule) return true;
+  if (rule.minLength !== undefined && value.length < rule.minLength) return false;
+  if (rule.maxLength !== undefined && value.length > rule.maxLength) return false;
+  if (rule.pattern !== undefined && !new RegExp(`^(?:${rule.pattern})$`, 'u').test(value)) return false;
+  if (rule.min !== undefined || rule.max !== undefined) {
+    if (!/^-?\d+(\.\d+)?$/.test(value)) return false;
+    const n = Number(value);
+    if (rule.min !== undefined && n < rule.min) return false;
+    if (rule.max !== undefined && n > rule.max) return false;
+  }
+  return true;
+}
+
+function quotaUsed(ctx: StepContext): boolean {
+  const subscribed = (ctx.profile.subscribedUntil ?? 0) > ctx.now;
+  return !subscribed && ctx.questionsToday >= ctx.dailyQuota;
+}
+
+function pushTrail(trail: string[], id: string): string[] {
+  return [...trail, id].slice(-MAX_TRAIL);
+}
+
+function withoutQuestion(state: EngineState): EngineState {
+  const { question: _dropped, ...rest } = state;
+  return rest;
+}
+
+function errorReply(journey: Journey, state: EngineState): Reply {
+  return { kind: 'END', text: t(journey.texts.error, state.lang) };
+}

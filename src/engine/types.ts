@@ -1,0 +1,171 @@
+// The menu engine's data: a journey (menus as data, loaded from menus/*.yaml) and the state of one
+// session in it. The engine is a pure state machine over these (step.ts); nothing here does I/O.
+import type { AnswerProgress, Lang, PhoneProfile, Reply } from '../types.ts';
+
+/** Text in every language of the journey. */
+export type Text = Readonly<Record<Lang, string>>;
+
+export interface Option {
+  key: string;
+  label: Text;
+  next: string;
+}
+
+export interface LanguageOption {
+  key: string;
+  label: Text;
+  lang: Lang;
+}
+
+export interface Validation {
+  pattern?: string;
+  minLength?: number;
+  maxLength?: number;
+  /** Inclusive numeric range; the input must then be a number. */
+  min?: number;
+  max?: number;
+}
+
+interface ScreenBase {
+  id: string;
+  /** The file the screen came from, for error messages. */
+  file: string;
+  text: Text;
+}
+
+/** Numbered options, each leading to a screen; long lists page with the journey's more key. */
+export interface MenuScreen extends ScreenBase {
+  type: 'menu';
+  options: Option[];
+  /** Show the journey's back line under the options (default: on every screen but the start). */
+  back: boolean;
+}
+
+/** Free text, optionally validated; saved under `save` and shown as {input.<save>}. */
+export interface InputScreen extends ScreenBase {
+  type: 'input';
+  save: string;
+  validate?: Validation;
+  hint?: Text;
+  next: string;
+}
+
+/** The user's question goes to the model; the answer is shown on the built-in answer screens. */
+export interface AskScreen extends ScreenBase {
+  type: 'ask';
+  /** Where a user with no questions left today goes (a subscription offer). */
+  whenQuotaUsed: string;
+  /** Where the user goes after rating an answer. */
+  afterRating: string;
+}
+
+/** Static text; closes the session. */
+export interface EndScreen extends ScreenBase {
+  type: 'end';
+}
+
+/** A language choice, remembered per phone across sessions. */
+export interface LanguageScreen extends ScreenBase {
+  type: 'language';
+  options: LanguageOption[];
+  next: string;
+  back: boolean;
+}
+
+/** The paid tier's offer: 1 accept, 2 decline (intent only: no money moves). */
+export interface OfferScreen extends ScreenBase {
+  type: 'offer';
+  accept: Text;
+  decline: Text;
+  accepted: string;
+  declined: string;
+}
+
+export type Screen = MenuScreen | InputScreen | AskScreen | EndScreen | LanguageScreen | OfferScreen;
+
+export interface NavigationKeys {
+  back: string | null;
+  home: string | null;
+  more: string;
+}
+
+/** Texts the engine itself shows, per language. */
+export interface SystemTexts {
+  invalid: Text;
+  moreLine: Text;
+  backLine: Text;
+  /** Footer of an answer page that has more after it. */
+  answerMore: Text;
+  /** Footer of the last answer page: the rating. */
+  answerLast: Text;
+  thinking: Text;
+  unlimited: Text;
+  planFree: Text;
+  planPaid: Text;
+  failure: Readonly<Record<'down' | 'model-missing' | 'busy' | 'error' | 'empty' | 'timeout', Text>>;
+  answerGone: Text;
+  error: Text;
+  limited: Text;
+}
+
+export interface Journey {
+  start: string;
+  languages: readonly Lang[];
+  defaultLanguage: Lang;
+  languageNames: Text;
+  keys: NavigationKeys;
+  texts: SystemTexts;
+  screens: ReadonlyMap<string, Screen>;
+}
+
+/** Where a session is. Stored in the session store between hops; JSON-safe. */
+export interface EngineState {
+  screen: string;
+  /** Screens to go back to with the back key, most recent last. */
+  trail: string[];
+  lang: Lang;
+  /** Page of a long menu or of an answer. */
+  page: number;
+  /** Inputs saved by input screens. */
+  inputs: Record<string, string>;
+  /** The question in view on the answer screens. */
+  question?: { id: string; text: string };
+}
+
+/** What the session store keeps: the engine's state plus what makes a resent hop idempotent. */
+export interface StoredSession {
+  engine: EngineState;
+  /** AT's cumulative `text` of the last hop handled: the next hop's new input is what follows it. */
+  text: string;
+  reply: Reply;
+  screen: string;
+}
+
+/** Facts about the world a step may depend on, read by the handler (the engine reads no clock). */
+export interface StepContext {
+  now: number;
+  /** A fresh id for this hop: becomes the id of a question asked on it. */
+  hopId: string;
+  profile: PhoneProfile;
+  questionsToday: number;
+  dailyQuota: number;
+  price: string;
+  days: number;
+  /** The session's answer as far as it has got (from the session store). */
+  answer: AnswerProgress | null;
+}
+
+/** Side effects a step asks the handler to perform; the engine performs none. */
+export type Effect =
+  | { type: 'ask'; question: string; questionId: string }
+  | { type: 'set-language'; lang: Lang }
+  | { type: 'feedback'; questionId: string; helpful: boolean }
+  | { type: 'tier'; event: 'quota-hit' | 'offer' | 'accept' | 'decline' }
+  | { type: 'subscribe'; until: number };
+
+export interface StepResult {
+  state: EngineState;
+  /** Null while an `ask` effect is pending: the handler asks, then calls showAnswer(). */
+  reply: Reply | null;
+  effects: Effect[];
+}

@@ -1,0 +1,236 @@
+// Whole-journey checks run at boot and by `npm run menus:check`: every text in every language and
+// GSM-7, every `next` exists, every screen reachable, no option key clashing with navigation, and
+// every rendered screen (with its invalid hint, with worst-case placeholder values) fits 182
+// septets. Returns every problem; throws nothing.
+import type { MenuIssue } from '../errors.ts';
+import { SCREEN_SEPTETS } from '../screen/fit.ts';
+import { isGsmChar, septets } from '../screen/gsm7.ts';
+import { answerPageSeptets, menuPages, PLACEHOLDERS, screenText, t, type Vars, withHint } from './render.ts';
+import { offerText } from './step.ts';
+import type { Journey, Screen, Text } from './types.ts';
+
+/** Configured values that appear on screens, so their real length is checked. */
+export interface BusinessFacts {
+  dailyQuota: number;
+  price: string;
+  days: number;
+}
+
+const MIN_ANSWER_PAGE = 80;
+
+export function validateJourney(journey: Journey, journeyFile: string, facts: BusinessFacts): MenuIssue[] {
+  const issues: MenuIssue[] = [];
+  const add = (file: string, path: string, message: string) => issues.push({ file, path, message });
+  const { languages } = journey;
+  const saved = new Set([...journey.screens.values()].flatMap((s) => (s.type === 'input' ? [s.save] : [])));
+
+  const checkText = (file: string, path: string, text: Text | undefined) => {
+    if (!text) return;
+    for (const lang of languages) {
+      const value = text[lang];
+      if (value === undefined || value.trim() === '') add(file, path, `missing text for language '${lang}'`);
+      else checkChars(file, `${path}.${lang}`, value);
+    }
+    for (const lang of Object.keys(text)) {
+      if (!languages.includes(lang))
+        add(file, `${path}.${lang}`, `language '${lang}' is not in journey.languages`);
+    }
+  };
+  const checkChars = (file: string, path: string, value: string) => {
+    const bad = [...new Set([...value].filter((c) => !isGsmChar(c)))];
+    if (bad.length > 0)
+      add(
+        file,
+        path,
+        `not GSM-7 (a phone would show UCS-2, ~80 characters): ${JSON.stringify(bad.join(''))}`,
+      );
+    for (const m of value.matchAll(/\{([^}]*)\}/g)) {
+      const name = m[1] ?? '';
+      const known =
+        (PLACEHOLDERS as readonly string[]).includes(name) ||
+        (name.startsWith('input.') && saved.has(name.slice(6)));
+      if (!known)
+        add(
+          file,
+          path,
+          `unknown placeholder {${name}}; known: ${PLACEHOLDERS.map((p) => `{${p}}`).join(' ')} {input.<save>}`,
+        );
+    }
+  };
+
+  // The journey block.
+  if (!languages.includes(journey.defaultLanguage)) {
+    add(journeyFile, 'journey.defaultLanguage', `'${journey.defaultLanguage}' is not in journey.languages`);
+  }
+  if (!journey.screens.has(journey.start)) add(journeyFile, 'journey.start', `no screen '${journey.start}'`);
+  checkText(journeyFile, 'journey.languageNames', journey.languageNames);
+  for (const [name, text] of Object.entries(journey.texts)) {
+    if (name === 'failure') continue;
+    checkText(journeyFile, `journey.texts.${name}`, text as Text);
+  }
+  for (const [name, text] of Object.entries(journey.texts.failure)) {
+    checkText(journeyFile, `journey.texts.failure.${name}`, text);
+  }
+  const navKeys = [journey.keys.back, journey.keys.home, journey.keys.more].filter(
+    (k): k is string => k !== null,
+  );
+  if (new Set(navKeys).size !== navKeys.length)
+    add(journeyFile, 'journey.keys', 'back, home and more must differ');
+
+  // Each screen.
+  for (const screen of journey.screens.values()) {
+    const at = `screens.${screen.id}`;
+    checkText(screen.file, `${at}.text`, screen.text);
+    for (const [field, target] of nextsOf(screen)) {
+      if (!journey.screens.has(target)) add(screen.file, `${at}.${field}`, `no screen '${target}'`);
+    }
+    if (screen.type === 'menu' || screen.type === 'language') {
+      const seen = new Set<string>();
+      screen.options.forEach((o, i) => {
+        checkText(screen.file, `${at}.options[${i}].label`, o.label);
+        if (seen.has(o.key)) add(screen.file, `${at}.options[${i}].key`, `key '${o.key}' used twice`);
+        seen.add(o.key);
+        if (navKeys.includes(o.key))
+          add(
+            screen.file,
+            `${at}.options[${i}].key`,
+            `key '${o.key}' clashes with a navigation key (back/home/more)`,
+          );
+        if ('lang' in o && !languages.includes(o.lang))
+          add(screen.file, `${at}.options[${i}].lang`, `'${o.lang}' is not in journey.languages`);
+      });
+    }
+    if (screen.type === 'input') checkText(screen.file, `${at}.hint`, screen.hint);
+    if (screen.type === 'offer') {
+      checkText(screen.file, `${at}.accept`, screen.accept);
+      checkText(screen.file, `${at}.decline`, screen.decline);
+    }
+  }
+  if (issues.length > 0) return issues; // fitting needs complete, valid texts
+
+  for (const id of unreachable(journey)) {
+    const s = journey.screens.get(id);
+    add(s?.file ?? journeyFile, `screens.${id}`, `not reachable from the start screen '${journey.start}'`);
+  }
+  issues.push(...checkFits(journey, journeyFile, facts));
+  return issues;
+}
+
+function checkFits(journey: Journey, journeyFile: string, facts: BusinessFacts): MenuIssue[] {
+  const issues: MenuIssue[] = [];
+  for (const lang of journey.languages) {
+    const v = worstCaseVars(journey, lang, facts);
+    const hint = t(journey.texts.invalid, lang);
+    const over = (file: string, path: string, what: string, text: string) => {
+      const n = septets(text);
+      if (n > SCREEN_SEPTETS)
+        issues.push({
+          file,
+          path,
+          message: `${what} is ${n} septets in '${lang}'; a screen holds ${SCREEN_SEPTETS}`,
+        });
+    };
+    for (const screen of journey.screens.values()) {
+      const at = `screens.${screen.id}`;
+      if (screen.type === 'menu' || screen.type === 'language') {
+        for (const [i, page] of menuPages(journey, screen, lang, v).entries()) {
+          over(screen.file, at, `page ${i + 1} with the invalid hint`, withHint(hint, page));
+        }
+      } else if (screen.type === 'offer') {
+        over(screen.file, at, 'the offer with the invalid hint', withHint(hint, offerText(screen, lang, v)));
+      } else if (screen.type === 'end') {
+        over(screen.file, at, 'the screen', screenText(screen, lang, v));
+      } else {
+        const h = screen.type === 'input' && screen.hint ? t(screen.hint, lang) : hint;
+        over(screen.file, at, 'the screen with its hint', withHint(h, screenText(screen, lang, v)));
+      }
+    }
+    const texts = journey.texts;
+    over(
+      journeyFile,
+      'journey.texts.thinking',
+      'the screen with the invalid hint',
+      `${hint}\n${t(texts.thinking, lang)}`,
+    );
+    over(
+      journeyFile,
+      'journey.texts.answerGone',
+      'the screen with the back line',
+      `${hint}\n${t(texts.answerGone, lang)}\n${t(texts.backLine, lang)}`,
+    );
+    for (const [name, text] of Object.entries(texts.failure)) {
+      over(
+        journeyFile,
+        `journey.texts.failure.${name}`,
+        'the screen with the invalid hint',
+        `${hint}\n${t(text, lang)}`,
+      );
+    }
+    for (const name of ['error', 'limited'] as const)
+      over(journeyFile, `journey.texts.${name}`, 'the screen', t(texts[name], lang));
+    const page = answerPageSeptets(journey, lang);
+    if (page < MIN_ANSWER_PAGE) {
+      issues.push({
+        file: journeyFile,
+        path: 'journey.texts.answerLast',
+        message: `answer footers leave ${page} septets per answer page in '${lang}'; keep at least ${MIN_ANSWER_PAGE}`,
+      });
+    }
+  }
+  return issues;
+}
+
+function worstCaseVars(journey: Journey, lang: string, facts: BusinessFacts): Vars {
+  const longest = (...xs: string[]) => xs.reduce((a, b) => (septets(b) > septets(a) ? b : a), '');
+  const inputs: Record<string, string> = {};
+  for (const s of journey.screens.values()) {
+    if (s.type === 'input') inputs[`input.${s.save}`] = 'W'.repeat(s.validate?.maxLength ?? 40);
+  }
+  return {
+    ...inputs,
+    questions_left: longest(String(facts.dailyQuota), t(journey.texts.unlimited, lang)),
+    quota: String(facts.dailyQuota),
+    price: facts.price,
+    days: String(facts.days),
+    plan: longest(t(journey.texts.planFree, lang), t(journey.texts.planPaid, lang)),
+    language: longest(...journey.languages.map((l) => t(journey.languageNames, l))),
+  };
+}
+
+function nextsOf(screen: Screen): [string, string][] {
+  switch (screen.type) {
+    case 'menu':
+      return screen.options.map((o, i) => [`options[${i}].next`, o.next]);
+    case 'language':
+    case 'input':
+      return [['next', screen.next]];
+    case 'ask':
+      return [
+        ['whenQuotaUsed', screen.whenQuotaUsed],
+        ['afterRating', screen.afterRating],
+      ];
+    case 'offer':
+      return [
+        ['accepted', screen.accepted],
+        ['declined', screen.declined],
+      ];
+    case 'end':
+      return [];
+  }
+}
+
+function unreachable(journey: Journey): string[] {
+  const seen = new Set([journey.start]);
+  const queue = [journey.start];
+  for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+    const screen = journey.screens.get(id);
+    if (!screen) continue;
+    for (const [, next] of nextsOf(screen)) {
+      if (!seen.has(next)) {
+        seen.add(next);
+        queue.push(next);
+      }
+    }
+  }
+  return [...journey.screens.keys()].filter((id) => !seen.has(id));
+}

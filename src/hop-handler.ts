@@ -1,0 +1,249 @@
+// One hop, end to end: load the session (one round trip), step the pure engine, perform its
+// effects (ask the model, remember the language, record feedback and tier events), store the
+// session (one round trip), log the hop, reply. Callers bound it with the hop deadline; this
+// module keeps the model's share of that deadline and throws only into the app's error funnel.
+import { randomUUID } from 'node:crypto';
+import { answerPageSeptets, t } from './engine/render.ts';
+import { showAnswer, start, step, walk } from './engine/step.ts';
+import type { Journey, StepContext, StepResult, StoredSession } from './engine/types.ts';
+import type { Answerer } from './inference/types.ts';
+import type { InteractionLog } from './log/types.ts';
+import type { Logger } from './logger.ts';
+import { hashPhone } from './phone.ts';
+import { type Hop, newInput } from './protocol/at.ts';
+import type { HopKey, HopSnapshot, HopWrite, SessionStore } from './session/types.ts';
+import type { AnswerProgress, PhoneProfile, Reply } from './types.ts';
+
+export interface HopSettings {
+  hopDeadlineMs: number;
+  phoneHashSecret: string;
+  storePhoneNumbers: boolean;
+  dailyQuota: number;
+  price: string;
+  days: number;
+  tzOffsetMinutes: number;
+  hopRatePerMinute: number;
+  questionRatePerMinute: number;
+}
+
+export interface HopDeps {
+  journey: Journey;
+  store: SessionStore<StoredSession>;
+  answerer: Answerer;
+  log: InteractionLog;
+  logger: Logger;
+  settings: HopSettings;
+  clock?: () => number;
+}
+
+export interface HopOutcome {
+  reply: Reply;
+  screen: string;
+  lang: string;
+}
+
+/** Time kept back from the model for storing the session and sending the reply. */
+const COMMIT_RESERVE_MS = 300;
+/** How often a resent hop checks whether the first one has finished. */
+const LEASE_POLL_MS = 100;
+
+export function createHopHandler(deps: HopDeps) {
+  const { journey, store, answerer, log, settings } = deps;
+  const clock = deps.clock ?? Date.now;
+
+  return async function handleHop(hop: Hop, arrivedAt: number, logger: Logger): Promise<HopOutcome> {
+    const deadline = arrivedAt + settings.hopDeadlineMs;
+    const phoneKey = hashPhone(hop.phoneNumber, settings.phoneHashSecret);
+    const key = hopKey(hop.sessionId, phoneKey, arrivedAt, settings.tzOffsetMinutes);
+    const snapshot = await takeLease(key, deadline);
+    const record = (outcome: HopOutcome, kind: 'ok' | 'replay' | 'limited') => {
+      log.recordHop({
+        at: arrivedAt,
+        sessionId: hop.sessionId,
+        phoneHash: phoneKey,
+        ...(settings.storePhoneNumbers ? { phone: hop.phoneNumber } : {}),
+        serviceCode: hop.serviceCode,
+        ...(hop.networkCode ? { networkCode: hop.networkCode } : {}),
+        input: snapshot?.state ? newInput(snapshot.state.text, hop.text) : hop.text === '' ? null : hop.text,
+        text: hop.text,
+        screen: outcome.screen,
+        lang: outcome.lang,
+        replyKind: outcome.reply.kind,
+        reply: outcome.reply.text,
+        latencyMs: clock() - arrivedAt,
+        outcome: kind,
+      });
+      return outcome;
+    };
+
+    // Another hop of this session still holds the lease and did not finish in time.
+    if (!snapshot.lease) {
+      logger.warn('session busy: a hop of the same session is still running');
+      const lang = snapshot.state?.engine.lang ?? journey.defaultLanguage;
+      return record(
+        { reply: { kind: 'END', text: t(journey.texts.error, lang) }, screen: '@busy', lang },
+        'limited',
+      );
+    }
+    const lease = snapshot.lease;
+    const stored = snapshot.state;
+    try {
+      // The same hop again (telcos resend): the same reply, no effects.
+      if (stored && stored.text === hop.text) {
+        await store.release(key, lease);
+        return record({ reply: stored.reply, screen: stored.screen, lang: stored.engine.lang }, 'replay');
+      }
+      if (settings.hopRatePerMinute > 0 && snapshot.hopsThisMinute > settings.hopRatePerMinute) {
+        await store.release(key, lease);
+        logger.warn({ hops: snapshot.hopsThisMinute }, 'hop rate limit reached');
+        return record(limitedOutcome(stored), 'limited');
+      }
+
+      const ctx = context(snapshot, clock());
+      const input = stored ? newInput(stored.text, hop.text) : hop.text === '' ? null : hop.text;
+      let result: StepResult;
+      if (stored && input !== null) result = step(journey, stored.engine, input, ctx);
+      else if (hop.text === '') result = start(journey, ctx);
+      else result = walk(journey, hop.text, ctx); // unknown session, or text that does not extend ours
+
+      let questionAsked: 0 | 1 = 0;
+      const profile: PhoneProfile = {};
+      let reply = result.reply;
+      let state = result.state;
+      for (const effect of result.effects) {
+        switch (effect.type) {
+          case 'set-language':
+            profile.lang = effect.lang;
+            break;
+          case 'subscribe':
+            profile.subscribedUntil = effect.until;
+            break;
+          case 'tier':
+            log.recordTier({
+              at: arrivedAt,
+              sessionId: hop.sessionId,
+              phoneHash: phoneKey,
+              event: effect.event,
+              price: settings.price,
+              days: settings.days,
+            });
+            break;
+          case 'feedback':
+            log.recordFeedback({
+              at: arrivedAt,
+              sessionId: hop.sessionId,
+              phoneHash: phoneKey,
+              questionId: effect.questionId,
+              helpful: effect.helpful,
+            });
+            break;
+          case 'ask': {
+            if (
+              settings.questionRatePerMinute > 0 &&
+              snapshot.questionsThisMinute >= settings.questionRatePerMinute
+            ) {
+              await store.release(key, lease);
+              logger.warn('question rate limit reached');
+              return record(limitedOutcome(stored), 'limited');
+            }
+            const progress = await ask(
+              hop.sessionId,
+              phoneKey,
+              effect.question,
+              effect.questionId,
+              state.lang,
+              deadline,
+              logger,
+            );
+            if (progress.failure === undefined) questionAsked = 1;
+            const shown = showAnswer(journey, state, { ...ctx, answer: progress });
+            reply = shown.reply;
+            state = shown.state;
+            break;
+          }
+        }
+      }
+      if (!reply) throw new Error('[hop] the engine gave no reply'); // an ask always sets one
+      const screen = state.screen;
+      const write: HopWrite<StoredSession> = {
+        state: { engine: state, text: hop.text, reply, screen },
+        ...(questionAsked ? { questionAsked } : {}),
+        ...(Object.keys(profile).length > 0 ? { profile } : {}),
+      };
+      const committed = await store.commit(key, lease, write);
+      if (!committed) logger.warn('session lease ran out before commit; state not stored');
+      return record({ reply, screen, lang: state.lang }, 'ok');
+    } catch (error) {
+      await store.release(key, lease).catch(() => {});
+      throw error;
+    }
+  };
+
+  /** Takes the session's lease; while another hop of the session holds it, waits for it to finish. */
+  async function takeLease(key: HopKey, deadline: number): Promise<HopSnapshot<StoredSession>> {
+    const leaseMs = settings.hopDeadlineMs + 2000;
+    let snapshot = await store.begin(key, leaseMs);
+    while (!snapshot.lease && clock() + LEASE_POLL_MS < deadline - COMMIT_RESERVE_MS) {
+      await new Promise((r) => setTimeout(r, LEASE_POLL_MS));
+      snapshot = await store.begin(key, leaseMs);
+    }
+    return snapshot;
+  }
+
+  async function ask(
+    sessionId: string,
+    phoneHash: string,
+    question: string,
+    questionId: string,
+    lang: string,
+    deadline: number,
+    logger: Logger,
+  ): Promise<AnswerProgress> {
+    // Progress is written in call order through one chain, so an older answer never overwrites a newer one.
+    let latest: AnswerProgress | null = null;
+    let writes = Promise.resolve();
+    const put = (p: AnswerProgress) => {
+      latest = p;
+      writes = writes
+        .then(() => store.putAnswer(sessionId, p))
+        .catch((error: unknown) => logger.warn({ err: error }, 'could not store answer progress'));
+    };
+    const progress = await answerer.ask({
+      sessionId,
+      phoneHash,
+      questionId,
+      question,
+      lang,
+      deadline: deadline - COMMIT_RESERVE_MS,
+      pageSeptets: answerPageSeptets(journey, lang),
+      onProgress: put,
+    });
+    const seen = latest as AnswerProgress | null;
+    if (!seen || (!seen.done && seen.text.length < progress.text.length) || (!seen.done && progress.done))
+      put(progress);
+    return progress;
+  }
+
+  function context(snapshot: HopSnapshot<StoredSession>, now: number): StepContext {
+    return {
+      now,
+      hopId: randomUUID(),
+      profile: snapshot.profile,
+      questionsToday: snapshot.questionsToday,
+      dailyQuota: settings.dailyQuota,
+      price: settings.price,
+      days: settings.days,
+      answer: snapshot.answer,
+    };
+  }
+
+  function limitedOutcome(stored: StoredSession | null): HopOutcome {
+    const lang = stored?.engine.lang ?? journey.defaultLanguage;
+    return { reply: { kind: 'END', text: t(journey.texts.limited, lang) }, screen: '@limited', lang };
+  }
+}
+
+export function hopKey(sessionId: string, phoneKey: string, now: number, tzOffsetMinutes: number): HopKey {
+  const local = new Date(now + tzOffsetMinutes * 60_000);
+  return { sessionId, phoneKey, day: local.toISOString().slice(0, 10), minute: Math.floor(now / 60_000) };
+}
