@@ -80,7 +80,7 @@ function parseFile(dir: string, file: string, issues: MenuIssue[]): z.infer<type
     issues.push({ file, path: '', message: `cannot read: ${(error as Error).message}` });
     return null;
   }
-  const doc = parseDocument(source, { prettyErrors: false });
+  const doc = parseDocument(source, { prettyErrors: true });
   if (doc.errors.length > 0) {
     for (const e of doc.errors) {
       const at = e.linePos?.[0];

@@ -3,7 +3,7 @@
 // through StepContext, side effects go out as data for the handler to perform (issue 3).
 import type { Reply } from '../types.ts';
 import { answerPages, answerScreen, fill, menuPages, screenText, t, type Vars, withHint } from './render.ts';
-import type { Effect, EngineState, Journey, Screen, StepContext, StepResult } from './types.ts';
+import type { AnswerView, Effect, EngineState, Journey, Screen, StepContext, StepResult } from './types.ts';
 
 /** The built-in screen that shows an answer, its pages and the rating. */
 export const ANSWER_SCREEN = '@answer';
@@ -93,7 +93,8 @@ export function showAnswer(
   state: EngineState,
   ctx: StepContext,
 ): { state: EngineState; reply: Reply } {
-  return { state, reply: render(journey, state, ctx, null) };
+  const { state: shown, reply } = show(journey, state, ctx);
+  return { state: shown, reply: reply as Reply };
 }
 
 /**
@@ -161,7 +162,9 @@ function enter(
 }
 
 function show(journey: Journey, state: EngineState, ctx: StepContext): StepResult {
-  return { state, reply: render(journey, state, ctx, null), effects: [] };
+  const shown =
+    state.screen === ANSWER_SCREEN ? { ...state, view: answerView(journey, state, ctx) } : withoutView(state);
+  return { state: shown, reply: render(journey, shown, ctx, null), effects: [] };
 }
 
 function invalid(journey: Journey, state: EngineState, ctx: StepContext): StepResult {
@@ -178,37 +181,59 @@ function goBack(journey: Journey, state: EngineState, ctx: StepContext): StepRes
 }
 
 function answerStep(journey: Journey, state: EngineState, key: string, ctx: StepContext): StepResult {
-  const progress = ctx.answer && state.question && ctx.answer.id === state.question.id ? ctx.answer : null;
   if (journey.keys.back !== null && key === journey.keys.back) {
     if (state.page > 0) return show(journey, { ...state, page: state.page - 1 }, ctx);
     return goBack(journey, { ...state, page: 0 }, ctx);
   }
-  if (!progress || !state.question) return invalid(journey, state, ctx);
-  const { pages, complete } = pagesOf(journey, state, progress);
-  const failedEmpty = progress.failure !== undefined && pages.length === 0;
-  if (failedEmpty && key === '1') {
-    // Try again: a fresh question id, so the old answer's late progress cannot mix in.
-    const question = { id: ctx.hopId, text: state.question.text };
-    return {
-      state: { ...state, question },
-      reply: null,
-      effects: [{ type: 'ask', question: question.text, questionId: question.id }],
-    };
+  if (!state.question || (key !== '1' && key !== '2')) return invalid(journey, state, ctx);
+  switch (state.view) {
+    case 'wait': // "1. Get answer"
+      return key === '1' ? show(journey, state, ctx) : invalid(journey, state, ctx);
+    case 'failed': {
+      if (key !== '1') return invalid(journey, state, ctx);
+      // Try again: a fresh question id, so the old answer's late progress cannot mix in.
+      const question = { id: ctx.hopId, text: state.question.text };
+      return {
+        state: { ...state, question, page: 0 },
+        reply: null,
+        effects: [{ type: 'ask', question: question.text, questionId: question.id }],
+      };
+    }
+    case 'gone':
+      return invalid(journey, state, ctx);
+    default: {
+      const progress = answerOf(state, ctx);
+      const { pages, complete } = progress
+        ? pagesOf(journey, state, progress)
+        : { pages: [], complete: false };
+      const onLast = complete && state.page >= pages.length - 1;
+      if (onLast) {
+        const ask = journey.screens.get(state.trail.at(-1) ?? '');
+        const afterRating = ask?.type === 'ask' ? ask.afterRating : journey.start;
+        const next = enter(journey, withoutQuestion(state), afterRating, ctx, false);
+        const feedback: Effect = { type: 'feedback', questionId: state.question.id, helpful: key === '1' };
+        return { ...next, effects: [feedback, ...next.effects] };
+      }
+      // 1. More: the next page, or "still thinking" while it is being written.
+      return key === '1'
+        ? show(journey, { ...state, page: state.page + 1 }, ctx)
+        : invalid(journey, state, ctx);
+    }
   }
-  const onLast = complete && state.page >= pages.length - 1;
-  if (onLast && (key === '1' || key === '2')) {
-    const ask = journey.screens.get(state.trail.at(-1) ?? '');
-    const afterRating = ask?.type === 'ask' ? ask.afterRating : journey.start;
-    const next = enter(journey, withoutQuestion(state), afterRating, ctx, false);
-    const feedback: Effect = { type: 'feedback', questionId: state.question.id, helpful: key === '1' };
-    return { ...next, effects: [feedback, ...next.effects] };
-  }
-  if (key === '1') {
-    // More; or, while the answer is still being written, check again.
-    const page = state.page < pages.length ? state.page + 1 : state.page;
-    return show(journey, { ...state, page: Math.min(page, complete ? pages.length - 1 : page) }, ctx);
-  }
-  return invalid(journey, state, ctx);
+}
+
+/** The session's answer, if it belongs to the question in view. */
+function answerOf(state: EngineState, ctx: StepContext) {
+  return ctx.answer && state.question && ctx.answer.id === state.question.id ? ctx.answer : null;
+}
+
+/** What the answer screen shows now. */
+function answerView(journey: Journey, state: EngineState, ctx: StepContext): AnswerView {
+  const progress = answerOf(state, ctx);
+  if (!progress) return 'gone';
+  const { pages } = pagesOf(journey, state, progress);
+  if (progress.failure !== undefined && pages.length === 0) return 'failed';
+  return pages[state.page] === undefined ? 'wait' : 'page';
 }
 
 function render(journey: Journey, state: EngineState, ctx: StepContext, hint: string | null): Reply {
@@ -235,7 +260,7 @@ function render(journey: Journey, state: EngineState, ctx: StepContext, hint: st
 
 function renderAnswer(journey: Journey, state: EngineState, ctx: StepContext, hint: string | null): Reply {
   const lang = state.lang;
-  const progress = ctx.answer && state.question && ctx.answer.id === state.question.id ? ctx.answer : null;
+  const progress = answerOf(state, ctx);
   const withBack = (text: string) => `${text}\n${t(journey.texts.backLine, lang)}`;
   const prefix = (text: string) => (hint ? withHint(hint, text) : text);
   if (!progress) return { kind: 'CON', text: prefix(withBack(t(journey.texts.answerGone, lang))) };
@@ -290,7 +315,13 @@ function pushTrail(trail: string[], id: string): string[] {
 }
 
 function withoutQuestion(state: EngineState): EngineState {
-  const { question: _dropped, ...rest } = state;
+  const { question: _question, view: _view, ...rest } = state;
+  return rest;
+}
+
+function withoutView(state: EngineState): EngineState {
+  if (state.view === undefined) return state;
+  const { view: _view, ...rest } = state;
   return rest;
 }
 

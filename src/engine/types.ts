@@ -130,7 +130,12 @@ export interface EngineState {
   inputs: Record<string, string>;
   /** The question in view on the answer screens. */
   question?: { id: string; text: string };
+  /** What the answer screen showed last, so the next key means what the user saw. */
+  view?: AnswerView;
 }
+
+/** page: a page of the answer; wait: "still thinking"; failed: a failure with a retry; gone: no answer. */
+export type AnswerView = 'page' | 'wait' | 'failed' | 'gone';
 
 /** What the session store keeps: the engine's state plus what makes a resent hop idempotent. */
 export interface StoredSession {

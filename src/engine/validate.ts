@@ -106,7 +106,6 @@ export function validateJourney(journey: Journey, journeyFile: string, facts: Bu
       checkText(screen.file, `${at}.decline`, screen.decline);
     }
   }
-  if (issues.length > 0) return issues; // fitting needs complete, valid texts
 
   for (const id of unreachable(journey)) {
     const s = journey.screens.get(id);
@@ -224,7 +223,7 @@ function unreachable(journey: Journey): string[] {
   const queue = [journey.start];
   for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
     const screen = journey.screens.get(id);
-    if (!screen) continue;
+    if (!screen) continue; // a dangling next, reported above
     for (const [, next] of nextsOf(screen)) {
       if (!seen.has(next)) {
         seen.add(next);

@@ -1,0 +1,23 @@
+// `npm run menus:check [dir]`: the same whole-journey validation the gateway runs at boot, for
+// menu authors. Prints every problem keyed by file and screen path; exit 1 when there are any.
+import { loadConfig } from '../config.ts';
+import { loadJourney } from '../engine/load.ts';
+import { MenuError } from '../errors.ts';
+
+try {
+  const config = loadConfig();
+  const dir = process.argv[2] ?? config.MENUS_DIR;
+  const journey = loadJourney(dir, {
+    dailyQuota: config.DAILY_QUESTION_QUOTA,
+    price: config.SUBSCRIPTION_PRICE,
+    days: config.SUBSCRIPTION_DAYS,
+  });
+  process.stdout.write(
+    `${dir}: ok — ${journey.screens.size} screens in ${journey.languages.join(', ')}, all reachable, all fit 182 GSM-7 septets\n`,
+  );
+} catch (error) {
+  process.stderr.write(
+    `${error instanceof MenuError ? error.message : String((error as Error).message ?? error)}\n`,
+  );
+  process.exitCode = 1;
+}
