@@ -1,0 +1,181 @@
+// The in-process session driver: the embedded default when REDIS_URL is unset (one process only,
+// lost on restart). Same semantics as redis.ts, key for key: leases that run out, TTLs, counters by
+// day and minute. Values are kept as JSON text, exactly as Redis keeps them, so a caller can never
+// mutate stored state and a state that would not survive Redis does not survive here either.
+// It must not hold the process open: expiry is checked on read, and the sweep timer is unref()ed.
+import { randomBytes } from 'node:crypto';
+import { SessionStoreError } from '../errors.ts';
+import type { AnswerProgress, PhoneProfile } from '../types.ts';
+import type { HopKey, HopSnapshot, SessionStore, SessionStoreOptions } from './types.ts';
+
+const DEFAULT_PROFILE_TTL_SECONDS = 400 * 86_400;
+const DAY_COUNTER_TTL_MS = 2 * 86_400_000;
+const MINUTE_COUNTER_TTL_MS = 120_000;
+const DEFAULT_SWEEP_INTERVAL_MS = 30_000;
+
+export interface MemorySessionStoreTuning {
+  /** The clock (epoch ms); tests pass a fake one. */
+  now?: () => number;
+  /** How often expired entries are dropped; expiry is exact anyway (checked on read). */
+  sweepIntervalMs?: number;
+}
+
+/** One process's sessions, kept in Maps. */
+export function createMemorySessionStore<S = unknown>(
+  options: SessionStoreOptions,
+  tuning: MemorySessionStoreTuning = {},
+): SessionStore<S> {
+  const now = tuning.now ?? Date.now;
+  const sessionTtlMs = options.sessionTtlSeconds * 1000;
+  const profileTtlMs = (options.profileTtlSeconds ?? DEFAULT_PROFILE_TTL_SECONDS) * 1000;
+
+  const sessions = createTtlMap<{ state?: string; answer?: string }>(now);
+  const leases = createTtlMap<string>(now);
+  const profiles = createTtlMap<{ lang?: string; subscribedUntil?: number }>(now);
+  const counters = createTtlMap<number>(now);
+  const cache = createTtlMap<string>(now);
+  const maps = [sessions, leases, profiles, counters, cache];
+
+  const sweep = setInterval(() => {
+    for (const map of maps) map.sweep();
+  }, tuning.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS);
+  sweep.unref();
+  let closed = false;
+
+  const live = (op: string) => {
+    if (closed) throw new SessionStoreError(`[memory] ${op} failed: the store is closed`);
+  };
+  const increment = (key: string, ttlMs: number) => {
+    const n = (counters.get(key) ?? 0) + 1;
+    counters.set(key, n, ttlMs);
+    return n;
+  };
+  const ours = (sessionId: string, lease: string) => leases.get(sessionId) === lease;
+
+  return {
+    async begin(key: HopKey, leaseMs: number): Promise<HopSnapshot<S>> {
+      live('begin');
+      const token = randomBytes(12).toString('base64url');
+      const got = leases.get(key.sessionId) === undefined;
+      if (got) leases.set(key.sessionId, token, Math.max(1, Math.round(leaseMs)));
+      const session = sessions.get(key.sessionId);
+      const stored = profiles.get(key.phoneKey);
+      const profile: PhoneProfile = {};
+      if (stored?.lang !== undefined) profile.lang = stored.lang;
+      if (stored?.subscribedUntil !== undefined) profile.subscribedUntil = stored.subscribedUntil;
+      return {
+        lease: got ? token : null,
+        state: parse<S>(session?.state),
+        answer: parse<AnswerProgress>(session?.answer),
+        profile,
+        questionsToday: counters.get(`q:${key.phoneKey}:${key.day}`) ?? 0,
+        hopsThisMinute: increment(`rh:${key.phoneKey}:${minuteOf(key)}`, MINUTE_COUNTER_TTL_MS),
+        questionsThisMinute: counters.get(`rq:${key.phoneKey}:${minuteOf(key)}`) ?? 0,
+      };
+    },
+
+    async commit(key, lease, write) {
+      live('commit');
+      if (!ours(key.sessionId, lease)) return false;
+      const session = { ...sessions.get(key.sessionId), state: toJson(write.state, 'state') };
+      if (write.answer === null) delete session.answer;
+      else if (write.answer !== undefined) session.answer = toJson(write.answer, 'answer');
+      sessions.set(key.sessionId, session, sessionTtlMs);
+      const fields: { lang?: string; subscribedUntil?: number } = {};
+      if (write.profile?.lang !== undefined) fields.lang = write.profile.lang;
+      if (write.profile?.subscribedUntil !== undefined)
+        fields.subscribedUntil = write.profile.subscribedUntil;
+      if (Object.keys(fields).length > 0) {
+        profiles.set(key.phoneKey, { ...profiles.get(key.phoneKey), ...fields }, profileTtlMs);
+      }
+      if (write.questionAsked === 1) {
+        increment(`q:${key.phoneKey}:${key.day}`, DAY_COUNTER_TTL_MS);
+        increment(`rq:${key.phoneKey}:${minuteOf(key)}`, MINUTE_COUNTER_TTL_MS);
+      }
+      leases.delete(key.sessionId);
+      return true;
+    },
+
+    async release(key, lease) {
+      live('release');
+      if (ours(key.sessionId, lease)) leases.delete(key.sessionId);
+    },
+
+    async putAnswer(sessionId, answer) {
+      live('putAnswer');
+      const session = { ...sessions.get(sessionId), answer: toJson(answer, 'answer') };
+      sessions.set(sessionId, session, sessionTtlMs);
+    },
+
+    async getCached(key) {
+      live('getCached');
+      return cache.get(key) ?? null;
+    },
+
+    async setCached(key, value, ttlSeconds) {
+      live('setCached');
+      const ttlMs = Math.round(ttlSeconds * 1000);
+      if (ttlMs > 0) cache.set(key, value, ttlMs);
+    },
+
+    async ping() {
+      live('ping');
+    },
+
+    async close() {
+      closed = true;
+      clearInterval(sweep);
+      for (const map of maps) map.clear();
+    },
+  };
+}
+
+interface TtlMap<V> {
+  get(key: string): V | undefined;
+  set(key: string, value: V, ttlMs: number): void;
+  delete(key: string): void;
+  sweep(): void;
+  clear(): void;
+}
+
+function createTtlMap<V>(now: () => number): TtlMap<V> {
+  const entries = new Map<string, { value: V; expiresAt: number }>();
+  return {
+    get(key) {
+      const entry = entries.get(key);
+      if (entry === undefined) return undefined;
+      if (entry.expiresAt <= now()) {
+        entries.delete(key);
+        return undefined;
+      }
+      return entry.value;
+    },
+    set(key, value, ttlMs) {
+      entries.set(key, { value, expiresAt: now() + ttlMs });
+    },
+    delete(key) {
+      entries.delete(key);
+    },
+    sweep() {
+      const t = now();
+      for (const [key, entry] of entries) if (entry.expiresAt <= t) entries.delete(key);
+    },
+    clear() {
+      entries.clear();
+    },
+  };
+}
+
+function minuteOf(key: HopKey): string {
+  return String(Math.trunc(key.minute));
+}
+
+function toJson(value: unknown, what: string): string {
+  const json = JSON.stringify(value);
+  if (json === undefined) throw new SessionStoreError(`[memory] ${what} is not JSON-serialisable`);
+  return json;
+}
+
+function parse<T>(json: string | undefined): T | null {
+  return json === undefined ? null : (JSON.parse(json) as T);
+}

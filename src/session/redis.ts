@@ -1,0 +1,289 @@
+// The Redis session driver: every replica shares sessions, profiles, counters and the answer cache
+// through one Redis. A hop costs one round trip to read (begin) and one to write (commit), each a
+// single Lua script, so the lease check and the writes are atomic on the server (issue 3).
+// It must not hang a hop: every command is bounded by the client's commandTimeout, and every failure
+// surfaces as a SessionStoreError. It knows nothing of menus or what the state means.
+import { createHash, randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { SessionStoreError } from '../errors.ts';
+import type { AnswerProgress, PhoneProfile } from '../types.ts';
+import type { HopKey, HopSnapshot, HopWrite, SessionStore, SessionStoreOptions } from './types.ts';
+
+export type { Redis } from 'ioredis';
+
+const DEFAULT_PROFILE_TTL_SECONDS = 400 * 86_400;
+const DAY_COUNTER_TTL_SECONDS = 2 * 86_400;
+const MINUTE_COUNTER_TTL_SECONDS = 120;
+const RECONNECT_MAX_DELAY_MS = 2_000;
+
+/**
+ * An ioredis client tuned for a gateway that must never hang a hop, and must recover by itself
+ * when Redis comes back. `onError` sees connection errors (one per failed reconnect attempt).
+ */
+export function createRedisClient(
+  url: string,
+  commandTimeoutMs: number,
+  onError?: (err: Error) => void,
+): Redis {
+  const redis = new Redis(url, {
+    connectionName: 'ussd-ai-gateway',
+    // Armed when a command is issued, even while it waits in the offline queue (ioredis 5
+    // Redis#sendCommand), so no call outlives it whatever the connection is doing.
+    commandTimeout: commandTimeoutMs,
+    // Kept on (the default): with it off, commands sent before the first 'ready' fail at once with
+    // "Stream isn't writeable" (ioredis #945, #625), so the first hops after boot or after a
+    // reconnect would fail although Redis is fine. The queue cannot hang a hop (commandTimeout
+    // above) nor grow during an outage (maxRetriesPerRequest below flushes it). A command that
+    // timed out in the queue is still sent if Redis returns before the flush: harmless here, as a
+    // commit is lease-checked and a stray lease runs out after leaseMs.
+    enableOfflineQueue: true,
+    // Queued commands are rejected after every second failed reconnect attempt instead of the
+    // default 20, so an outage does not pile up hops' commands waiting to be replayed.
+    maxRetriesPerRequest: 1,
+    // A command whose reply was lost with the connection may or may not have run; replaying it
+    // later could double a counter, and its caller has long given up.
+    autoResendUnfulfilledCommands: false,
+    // A Redis host that vanished (no RST) would leave the socket open forever: give up on a
+    // connection that is not answering pending commands, and one that does not connect.
+    socketTimeout: Math.max(2_000, 4 * commandTimeoutMs),
+    connectTimeout: Math.max(1_000, 4 * commandTimeoutMs),
+    // Never stop trying (a number, never null), so the gateway heals without a restart; capped
+    // so it notices a returned Redis within ~2 s, jittered so replicas do not reconnect in step.
+    retryStrategy: (times) =>
+      Math.min(50 * 2 ** Math.min(times, 6), RECONNECT_MAX_DELAY_MS) + Math.floor(Math.random() * 100),
+  });
+  // Without a listener ioredis reports every failed reconnect as an unhandled 'error' event.
+  redis.on('error', (err: Error) => onError?.(err));
+  return redis;
+}
+
+/**
+ * Sessions in Redis. The store owns `redis` from now on: close() quits it. Keys (all under
+ * options.prefix): `s:<session>` hash {state, answer}, `lease:<session>`, `p:<phone>` hash {lang,
+ * subscribedUntil}, `q:<phone>:<day>`, `rh:<phone>:<minute>`, `rq:<phone>:<minute>`, `c:<key>`.
+ * The keys of one hop span several hash slots: this targets a single Redis, not Redis Cluster.
+ */
+export function createRedisSessionStore<S = unknown>(
+  redis: Redis,
+  options: SessionStoreOptions,
+): SessionStore<S> {
+  const { prefix, sessionTtlSeconds } = options;
+  const profileTtlSeconds = options.profileTtlSeconds ?? DEFAULT_PROFILE_TTL_SECONDS;
+  // defineCommand sends EVAL the first time per connection and EVALSHA after, so each script is
+  // one round trip (two only if the script cache was flushed under a live connection).
+  for (const [name, script] of Object.entries(SCRIPTS)) redis.defineCommand(name, script);
+  const scripts = redis as unknown as ScriptCommands;
+  let closed = false;
+  const guard = <T>(op: string, fn: () => Promise<T>): Promise<T> =>
+    closed
+      ? Promise.reject(new SessionStoreError(`[redis] ${op} failed: the store is closed`))
+      : wrapErrors(op, fn);
+
+  const keys = (k: HopKey) => {
+    const phone = keyPart(k.phoneKey);
+    const minute = String(Math.trunc(k.minute));
+    return {
+      lease: `${prefix}lease:${keyPart(k.sessionId)}`,
+      session: `${prefix}s:${keyPart(k.sessionId)}`,
+      profile: `${prefix}p:${phone}`,
+      day: `${prefix}q:${phone}:${keyPart(k.day)}`,
+      hopMinute: `${prefix}rh:${phone}:${minute}`,
+      questionMinute: `${prefix}rq:${phone}:${minute}`,
+    };
+  };
+
+  return {
+    begin: (key, leaseMs) =>
+      guard('begin', async () => {
+        const k = keys(key);
+        const token = randomBytes(12).toString('base64url');
+        const hopKeys = [k.lease, k.session, k.profile, k.day, k.hopMinute, k.questionMinute];
+        const leaseArg = Math.max(1, Math.round(leaseMs));
+        const reply = await scripts.ussdSessionBegin(...hopKeys, token, leaseArg, MINUTE_COUNTER_TTL_SECONDS);
+        const [got, state, answer, lang, subscribedUntil, today, hops, questions] = reply;
+        const profile: PhoneProfile = {};
+        if (typeof lang === 'string') profile.lang = lang;
+        if (typeof subscribedUntil === 'string' && Number.isFinite(Number(subscribedUntil))) {
+          profile.subscribedUntil = Number(subscribedUntil);
+        }
+        return {
+          lease: got === 1 ? token : null,
+          state: parseJson<S>(state, 'state'),
+          answer: parseJson<AnswerProgress>(answer, 'answer'),
+          profile,
+          questionsToday: toCount(today),
+          hopsThisMinute: toCount(hops),
+          questionsThisMinute: toCount(questions),
+        } satisfies HopSnapshot<S>;
+      }),
+
+    commit: (key, lease, write: HopWrite<S>) =>
+      guard('commit', async () => {
+        const k = keys(key);
+        const answerMode = write.answer === undefined ? 'keep' : write.answer === null ? 'clear' : 'set';
+        const profileArgs: string[] = [];
+        if (write.profile?.lang !== undefined) profileArgs.push('lang', write.profile.lang);
+        if (write.profile?.subscribedUntil !== undefined) {
+          profileArgs.push('subscribedUntil', String(write.profile.subscribedUntil));
+        }
+        const answerJson = write.answer ? toJson(write.answer, 'answer') : '';
+        const asked = write.questionAsked === 1 ? 1 : 0;
+        // In the order of the script's ARGV (SCRIPTS.ussdSessionCommit).
+        const argv = [lease, toJson(write.state, 'state'), answerMode, answerJson, sessionTtlSeconds];
+        argv.push(
+          profileTtlSeconds,
+          asked,
+          DAY_COUNTER_TTL_SECONDS,
+          MINUTE_COUNTER_TTL_SECONDS,
+          ...profileArgs,
+        );
+        const commitKeys = [k.lease, k.session, k.profile, k.day, k.questionMinute];
+        const written = await scripts.ussdSessionCommit(...commitKeys, ...argv);
+        return written === 1;
+      }),
+
+    release: (key, lease) =>
+      guard('release', async () => {
+        await scripts.ussdSessionRelease(keys(key).lease, lease);
+      }),
+
+    putAnswer: (sessionId, answer) =>
+      guard('putAnswer', async () => {
+        await scripts.ussdSessionPutAnswer(
+          `${prefix}s:${keyPart(sessionId)}`,
+          toJson(answer, 'answer'),
+          sessionTtlSeconds,
+        );
+      }),
+
+    getCached: (key) => guard('getCached', () => redis.get(`${prefix}c:${keyPart(key)}`)),
+
+    setCached: (key, value, ttlSeconds) =>
+      guard('setCached', async () => {
+        const ttlMs = Math.round(ttlSeconds * 1000);
+        // A TTL of 0 means "do not cache" (ANSWER_CACHE_TTL_SECONDS=0); Redis would reject PX 0.
+        if (ttlMs <= 0) return;
+        await redis.set(`${prefix}c:${keyPart(key)}`, value, 'PX', ttlMs);
+      }),
+
+    ping: () =>
+      guard('ping', async () => {
+        await redis.ping();
+      }),
+
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      // After a disconnect() while reconnecting, ioredis can stay in 'reconnecting' (no socket to
+      // close), so our own flag, not redis.status, makes close idempotent and later calls fail fast.
+      if (redis.status === 'end') return;
+      // quit waits for pending replies; when Redis is gone it times out, then we just drop the socket.
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}
+
+/**
+ * The key fragment for an outside-supplied id. Ids made of `[A-Za-z0-9_.-]{1,128}` (Africa's
+ * Talking's session ids are) are used as they are; anything else (`*`, `:`, spaces, control bytes,
+ * 10 kB) becomes `#` + its sha256, so keys stay short, printable and pattern-free. `#` is outside
+ * the safe set, so a hashed id can never equal a verbatim one.
+ */
+export function keyPart(id: string): string {
+  return SAFE_ID.test(id) ? id : `#${createHash('sha256').update(id).digest('hex')}`;
+}
+
+const SAFE_ID = /^[A-Za-z0-9_.-]{1,128}$/;
+
+type Reply = string | number | null;
+interface ScriptCommands {
+  ussdSessionBegin(...args: (string | number)[]): Promise<Reply[]>;
+  ussdSessionCommit(...args: (string | number)[]): Promise<number>;
+  ussdSessionRelease(...args: (string | number)[]): Promise<number>;
+  ussdSessionPutAnswer(...args: (string | number)[]): Promise<number>;
+}
+
+// Lua keeps false (Redis nil) inside the reply table, so positions never shift.
+const SCRIPTS = {
+  // KEYS lease session profile day hopMinute questionMinute; ARGV token leaseMs minuteTtl
+  ussdSessionBegin: {
+    numberOfKeys: 6,
+    lua: `
+local got = redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2])
+local s = redis.call('HMGET', KEYS[2], 'state', 'answer')
+local p = redis.call('HMGET', KEYS[3], 'lang', 'subscribedUntil')
+local today = redis.call('GET', KEYS[4])
+local hops = redis.call('INCR', KEYS[5])
+redis.call('EXPIRE', KEYS[5], ARGV[3])
+local questions = redis.call('GET', KEYS[6])
+return { got and 1 or 0, s[1], s[2], p[1], p[2], today, hops, questions }`,
+  },
+  // KEYS lease session profile day questionMinute; ARGV token state answerMode answer sessionTtl
+  // profileTtl questionAsked dayTtl minuteTtl [profileField profileValue]...
+  ussdSessionCommit: {
+    numberOfKeys: 5,
+    lua: `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[2], 'state', ARGV[2])
+if ARGV[3] == 'set' then redis.call('HSET', KEYS[2], 'answer', ARGV[4])
+elseif ARGV[3] == 'clear' then redis.call('HDEL', KEYS[2], 'answer') end
+redis.call('EXPIRE', KEYS[2], ARGV[5])
+if #ARGV > 9 then
+  redis.call('HSET', KEYS[3], unpack(ARGV, 10))
+  redis.call('EXPIRE', KEYS[3], ARGV[6])
+end
+if ARGV[7] == '1' then
+  redis.call('INCR', KEYS[4])
+  redis.call('EXPIRE', KEYS[4], ARGV[8])
+  redis.call('INCR', KEYS[5])
+  redis.call('EXPIRE', KEYS[5], ARGV[9])
+end
+redis.call('DEL', KEYS[1])
+return 1`,
+  },
+  // KEYS lease; ARGV token
+  ussdSessionRelease: {
+    numberOfKeys: 1,
+    lua: `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`,
+  },
+  // KEYS session; ARGV answer sessionTtl
+  ussdSessionPutAnswer: {
+    numberOfKeys: 1,
+    lua: `
+redis.call('HSET', KEYS[1], 'answer', ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return 1`,
+  },
+} as const;
+
+async function wrapErrors<T>(op: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof SessionStoreError) throw err;
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new SessionStoreError(`[redis] ${op} failed: ${reason}`, { cause: err });
+  }
+}
+
+function toJson(value: unknown, what: string): string {
+  const json = JSON.stringify(value);
+  if (json === undefined) throw new SessionStoreError(`[redis] ${what} is not JSON-serialisable`);
+  return json;
+}
+
+function parseJson<T>(raw: Reply | undefined, what: string): T | null {
+  if (typeof raw !== 'string') return null;
+  try {
+    return JSON.parse(raw) as T;
+  } catch (err) {
+    throw new SessionStoreError(`[redis] stored ${what} is not valid JSON`, { cause: err });
+  }
+}
+
+function toCount(raw: Reply | undefined): number {
+  const n = Number(raw ?? 0);
+  return Number.isFinite(n) ? n : 0;
+}

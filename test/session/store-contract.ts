@@ -1,0 +1,283 @@
+// The SessionStore contract (src/session/types.ts), one suite run against every driver (unstorage's
+// testDriver, hono's runTest). A driver file calls describeSessionStoreContract with a factory that
+// builds a fresh, isolated store per test. Driver-specific checks (Redis keys, TTLs, round trips,
+// the memory driver's clock) live in the driver's own test file.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SessionStoreError } from '../../src/errors.ts';
+import type { HopKey, SessionStore, SessionStoreOptions } from '../../src/session/types.ts';
+import type { AnswerProgress } from '../../src/types.ts';
+
+export interface StoreHarness {
+  store: SessionStore<TestState>;
+  /** Removes whatever the test left behind (Redis keys); the store is closed by then. */
+  cleanup(): Promise<void>;
+}
+
+export interface TestState {
+  screen: string;
+  stack: string[];
+  text: string;
+}
+
+export const STORE_OPTIONS: SessionStoreOptions = { prefix: 'unused:', sessionTtlSeconds: 300 };
+
+const LEASE_MS = 5_000;
+
+let seq = 0;
+/** A hop key with unique session and phone, so tests never share data even with one prefix. */
+export function hopKey(over: Partial<HopKey> = {}): HopKey {
+  seq += 1;
+  return {
+    sessionId: `ATUid_${process.pid}_${Date.now()}_${seq}`,
+    phoneKey: `phone${process.pid}x${seq}`,
+    day: '2025-03-14',
+    minute: 29_000_000,
+    ...over,
+  };
+}
+
+const state = (screen: string, text = ''): TestState => ({ screen, stack: ['home'], text });
+const answer = (text: string, done = false): AnswerProgress => ({ id: 'a1', text, done, source: 'model' });
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function describeSessionStoreContract(
+  name: string,
+  makeHarness: (options: SessionStoreOptions) => Promise<StoreHarness>,
+): void {
+  describe(`SessionStore contract: ${name}`, () => {
+    let harness: StoreHarness;
+    let store: SessionStore<TestState>;
+
+    beforeEach(async () => {
+      harness = await makeHarness(STORE_OPTIONS);
+      store = harness.store;
+    });
+    afterEach(async () => {
+      await store.close();
+      await harness.cleanup();
+    });
+
+    /** begin + commit, as one hop of the gateway does. */
+    async function hop(key: HopKey, write: Parameters<SessionStore<TestState>['commit']>[2]) {
+      const snap = await store.begin(key, LEASE_MS);
+      expect(snap.lease).not.toBeNull();
+      expect(await store.commit(key, snap.lease!, write)).toBe(true);
+      return snap;
+    }
+
+    it('begin on a new session takes the lease and reads nothing', async () => {
+      const snap = await store.begin(hopKey(), LEASE_MS);
+      expect(snap.lease).toEqual(expect.any(String));
+      expect(snap).toMatchObject({
+        state: null,
+        answer: null,
+        profile: {},
+        questionsToday: 0,
+        hopsThisMinute: 1,
+        questionsThisMinute: 0,
+      });
+    });
+
+    it('commit then begin returns the state, and the lease again', async () => {
+      const key = hopKey();
+      await hop(key, { state: state('ask', '1*what is 2*3') });
+      const next = await store.begin(key, LEASE_MS);
+      expect(next.state).toEqual(state('ask', '1*what is 2*3'));
+      expect(next.lease).not.toBeNull();
+    });
+
+    it('a second begin while the lease is held gets lease null, but still reads the state', async () => {
+      const key = hopKey();
+      await hop(key, { state: state('menu') });
+      const first = await store.begin(key, LEASE_MS);
+      const second = await store.begin(key, LEASE_MS);
+      expect(first.lease).not.toBeNull();
+      expect(second.lease).toBeNull();
+      expect(second.state).toEqual(state('menu'));
+    });
+
+    it('two concurrent begins of one session: exactly one gets the lease', async () => {
+      const key = hopKey();
+      const snaps = await Promise.all([store.begin(key, LEASE_MS), store.begin(key, LEASE_MS)]);
+      expect(snaps.filter((s) => s.lease !== null)).toHaveLength(1);
+    });
+
+    it('a lease that ran out lets another hop in, and the stale holder cannot commit', async () => {
+      const key = hopKey();
+      const stale = await store.begin(key, 40);
+      await sleep(120);
+      const fresh = await store.begin(key, LEASE_MS);
+      expect(fresh.lease).not.toBeNull();
+      expect(fresh.lease).not.toBe(stale.lease);
+      expect(await store.commit(key, stale.lease!, { state: state('stale'), questionAsked: 1 })).toBe(false);
+      expect(await store.commit(key, fresh.lease!, { state: state('fresh') })).toBe(true);
+      const after = await store.begin(key, LEASE_MS);
+      expect(after.state).toEqual(state('fresh'));
+      expect(after.questionsToday).toBe(0);
+    });
+
+    it('commit with a lease that is not ours writes nothing and returns false', async () => {
+      const key = hopKey();
+      const snap = await store.begin(key, LEASE_MS);
+      const written = await store.commit(key, 'not-the-lease', {
+        state: state('forged'),
+        profile: { lang: 'sw' },
+        questionAsked: 1,
+        answer: answer('forged'),
+      });
+      expect(written).toBe(false);
+      await store.release(key, snap.lease!);
+      const after = await store.begin(key, LEASE_MS);
+      expect(after).toMatchObject({ state: null, answer: null, profile: {}, questionsToday: 0 });
+      expect(after.questionsThisMinute).toBe(0);
+    });
+
+    it('commit releases the lease; a second commit with it returns false', async () => {
+      const key = hopKey();
+      const snap = await store.begin(key, LEASE_MS);
+      expect(await store.commit(key, snap.lease!, { state: state('one') })).toBe(true);
+      expect(await store.commit(key, snap.lease!, { state: state('two') })).toBe(false);
+      expect((await store.begin(key, LEASE_MS)).state).toEqual(state('one'));
+    });
+
+    it('release frees the lease without writing; releasing a lease not ours does nothing', async () => {
+      const key = hopKey();
+      const snap = await store.begin(key, LEASE_MS);
+      await store.release(key, 'someone-else');
+      expect((await store.begin(key, LEASE_MS)).lease).toBeNull();
+      await store.release(key, snap.lease!);
+      const next = await store.begin(key, LEASE_MS);
+      expect(next.lease).not.toBeNull();
+      expect(next.state).toBeNull();
+    });
+
+    it('the profile is kept across sessions of the same phone, and fields merge', async () => {
+      const phoneKey = hopKey().phoneKey;
+      await hop(hopKey({ phoneKey }), { state: state('lang'), profile: { lang: 'sw' } });
+      await hop(hopKey({ phoneKey }), {
+        state: state('sub'),
+        profile: { subscribedUntil: 1_750_000_000_000 },
+      });
+      const later = await store.begin(hopKey({ phoneKey }), LEASE_MS);
+      expect(later.profile).toEqual({ lang: 'sw', subscribedUntil: 1_750_000_000_000 });
+      expect((await store.begin(hopKey(), LEASE_MS)).profile).toEqual({});
+    });
+
+    it('question counters count by day and by minute, per phone', async () => {
+      const phoneKey = hopKey().phoneKey;
+      const at = (day: string, minute: number) => hopKey({ phoneKey, day, minute });
+      await hop(at('2025-03-14', 100), { state: state('ask'), questionAsked: 1 });
+      await hop(at('2025-03-14', 100), { state: state('ask'), questionAsked: 1 });
+      await hop(at('2025-03-14', 101), { state: state('ask'), questionAsked: 1 });
+      await hop(at('2025-03-14', 101), { state: state('menu'), questionAsked: 0 });
+      await hop(at('2025-03-14', 101), { state: state('menu') });
+      const cases = [
+        { day: '2025-03-14', minute: 100, questionsToday: 3, questionsThisMinute: 2 },
+        { day: '2025-03-14', minute: 101, questionsToday: 3, questionsThisMinute: 1 },
+        { day: '2025-03-14', minute: 102, questionsToday: 3, questionsThisMinute: 0 },
+        { day: '2025-03-15', minute: 101, questionsToday: 0, questionsThisMinute: 1 },
+      ];
+      for (const c of cases) {
+        const { questionsToday, questionsThisMinute } = await store.begin(at(c.day, c.minute), LEASE_MS);
+        expect({ day: c.day, minute: c.minute, questionsToday, questionsThisMinute }).toEqual(c);
+      }
+      expect((await store.begin(hopKey({ day: '2025-03-14', minute: 100 }), LEASE_MS)).questionsToday).toBe(
+        0,
+      );
+    });
+
+    it('the hop counter counts every begin of the phone in the minute, lease or not', async () => {
+      const base = hopKey();
+      const counts: number[] = [];
+      for (let i = 0; i < 3; i++) counts.push((await store.begin(base, LEASE_MS)).hopsThisMinute);
+      counts.push((await store.begin(hopKey({ phoneKey: base.phoneKey }), LEASE_MS)).hopsThisMinute);
+      counts.push((await store.begin({ ...base, minute: base.minute + 1 }, LEASE_MS)).hopsThisMinute);
+      expect(counts).toEqual([1, 2, 3, 4, 1]);
+    });
+
+    it('putAnswer is visible to the next begin, without the lease', async () => {
+      const key = hopKey();
+      await hop(key, { state: state('ask'), answer: answer('') });
+      const held = await store.begin(key, LEASE_MS);
+      await store.putAnswer(key.sessionId, answer('Paris is the'));
+      await store.putAnswer(key.sessionId, answer('Paris is the capital.', true));
+      const other = await store.begin(key, LEASE_MS);
+      expect(other.lease).toBeNull();
+      expect(other.answer).toEqual(answer('Paris is the capital.', true));
+      expect(other.state).toEqual(state('ask'));
+      expect(held.answer).toEqual(answer(''));
+    });
+
+    it('commit keeps the answer when answer is omitted, replaces it, and clears it with null', async () => {
+      const key = hopKey();
+      const failed: AnswerProgress = { id: 'a2', text: '', done: true, failure: 'timeout', source: 'model' };
+      const steps: {
+        write: Parameters<SessionStore<TestState>['commit']>[2];
+        answer: AnswerProgress | null;
+      }[] = [
+        { write: { state: state('ask'), answer: answer('x') }, answer: answer('x') },
+        { write: { state: state('read') }, answer: answer('x') },
+        { write: { state: state('ask'), answer: failed }, answer: failed },
+        { write: { state: state('menu'), answer: null }, answer: null },
+      ];
+      for (const step of steps) {
+        await hop(key, step.write);
+        const snap = await store.begin(key, LEASE_MS);
+        expect(snap.answer).toEqual(step.answer);
+        await store.release(key, snap.lease!);
+      }
+    });
+
+    it('cache: get/set, miss as null, expiry, and ttl 0 stores nothing', async () => {
+      const tag = hopKey().sessionId;
+      expect(await store.getCached(`${tag}:missing`)).toBeNull();
+      await store.setCached(`${tag}:long`, 'Nairobi.', 60);
+      await store.setCached(`${tag}:short`, 'gone soon', 0.1);
+      await store.setCached(`${tag}:zero`, 'never', 0);
+      expect(await store.getCached(`${tag}:long`)).toBe('Nairobi.');
+      expect(await store.getCached(`${tag}:zero`)).toBeNull();
+      await sleep(250);
+      expect(await store.getCached(`${tag}:short`)).toBeNull();
+      expect(await store.getCached(`${tag}:long`)).toBe('Nairobi.');
+    });
+
+    it.each([
+      ['a glob', 'x*'],
+      ['a path', '../../etc'],
+      ['colons', 'a:b:c'],
+      ['spaces and newlines', 'a b\r\nc'],
+      ['10 kB', 'z'.repeat(10_240)],
+      ['empty', ''],
+      ['unicode', 'sessão-ñ-✓'],
+    ])('a hostile session id (%s) works and does not collide with its neighbours', async (_, sessionId) => {
+      const key = hopKey({ sessionId });
+      const near = hopKey({ sessionId: sessionId.slice(0, -1) || 'x' });
+      await hop(key, { state: state('mine'), answer: answer('mine') });
+      const snap = await store.begin(key, LEASE_MS);
+      expect(snap.state).toEqual(state('mine'));
+      await store.putAnswer(sessionId, answer('mine, updated'));
+      const neighbour = await store.begin(near, LEASE_MS);
+      expect(neighbour).toMatchObject({ state: null, answer: null });
+      expect(neighbour.lease).not.toBeNull();
+      expect((await store.begin(key, LEASE_MS)).answer).toEqual(answer('mine, updated'));
+    });
+
+    it('values are copied in and out: mutating them does not change what is stored', async () => {
+      const key = hopKey();
+      const written = state('menu');
+      const snap = await store.begin(key, LEASE_MS);
+      await store.commit(key, snap.lease!, { state: written });
+      written.stack.push('mutated after commit');
+      const first = await store.begin(key, LEASE_MS);
+      first.state!.stack.push('mutated after begin');
+      expect((await store.begin(key, LEASE_MS)).state).toEqual(state('menu'));
+    });
+
+    it('ping resolves; after close every call rejects with SessionStoreError', async () => {
+      await expect(store.ping()).resolves.toBeUndefined();
+      await store.close();
+      await expect(store.begin(hopKey(), LEASE_MS)).rejects.toBeInstanceOf(SessionStoreError);
+      await expect(store.ping()).rejects.toThrow(/^\[session\] /);
+    });
+  });
+}
