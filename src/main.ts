@@ -1,0 +1,211 @@
+// The composition root: reads config, loads the journey, picks and builds the drivers, builds the
+// app, serves, warms the model, and on SIGTERM/SIGINT drains and closes everything. The only file
+// that knows which drivers exist; nothing imports it.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { serve } from '@hono/node-server';
+import { createApp } from './app.ts';
+import { type Config, loadConfig } from './config.ts';
+import { loadJourney } from './engine/load.ts';
+import type { StoredSession } from './engine/types.ts';
+import { ConfigError, MenuError } from './errors.ts';
+import { createAnswerer } from './inference/answerer.ts';
+import { loadFaq } from './inference/faq.ts';
+import { createOllamaModel } from './inference/ollama.ts';
+import { createQueryRoutes } from './inference/query-route.ts';
+import { createAdminRoutes } from './log/admin.ts';
+import { createSqliteLog } from './log/sqlite.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { createMemorySessionStore } from './session/memory.ts';
+import { createRedisClient, createRedisSessionStore } from './session/redis.ts';
+import type { SessionStore } from './session/types.ts';
+import { createSimulatorRoutes } from './web/simulator.ts';
+
+/** A fixed secret keeps hashes stable on a laptop; production must set PHONE_HASH_SECRET. */
+const DEV_PHONE_HASH_SECRET = 'ussd-ai-gateway-dev-secret-change-me';
+const SHUTDOWN_GRACE_MS = 10_000;
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    return exitWith(error);
+  }
+  const logger = createLogger(config.LOG_LEVEL);
+  const facts = {
+    dailyQuota: config.DAILY_QUESTION_QUOTA,
+    price: config.SUBSCRIPTION_PRICE,
+    days: config.SUBSCRIPTION_DAYS,
+  };
+  let journey: ReturnType<typeof loadJourney>;
+  let faq: ReturnType<typeof loadFaq>;
+  try {
+    journey = loadJourney(config.MENUS_DIR, facts);
+    const faqPath = join(config.MENUS_DIR, 'faq.yaml');
+    faq = loadFaq(existsSync(faqPath) ? faqPath : null);
+  } catch (error) {
+    return exitWith(error);
+  }
+
+  const store = createStore(config, logger);
+  const log = createSqliteLog({
+    path: config.DATABASE_PATH,
+    flushMs: config.LOG_FLUSH_MS,
+    retentionDays: config.LOG_RETENTION_DAYS,
+    logger,
+  });
+  const model = createOllamaModel({
+    host: config.OLLAMA_HOST,
+    model: config.OLLAMA_MODEL,
+    numCtx: config.OLLAMA_NUM_CTX,
+  });
+  const answerer = createAnswerer({
+    model,
+    cache: store,
+    log,
+    faq,
+    logger,
+    options: {
+      maxConcurrent: config.OLLAMA_MAX_CONCURRENT,
+      maxQueue: config.OLLAMA_MAX_QUEUE,
+      numPredict: config.OLLAMA_NUM_PREDICT,
+      cacheTtlSeconds: config.ANSWER_CACHE_TTL_SECONDS,
+      answerTimeoutMs: config.ANSWER_TIMEOUT_MS,
+    },
+  });
+  if (!config.PHONE_HASH_SECRET) {
+    logger.warn('PHONE_HASH_SECRET is not set: using a development secret; set one in production');
+  }
+
+  const app = createApp({
+    journey,
+    store,
+    answerer,
+    log,
+    logger,
+    settings: {
+      hopDeadlineMs: config.HOP_DEADLINE_MS,
+      phoneHashSecret: config.PHONE_HASH_SECRET ?? DEV_PHONE_HASH_SECRET,
+      storePhoneNumbers: config.STORE_PHONE_NUMBERS,
+      dailyQuota: config.DAILY_QUESTION_QUOTA,
+      price: config.SUBSCRIPTION_PRICE,
+      days: config.SUBSCRIPTION_DAYS,
+      tzOffsetMinutes: config.TIMEZONE_OFFSET_MINUTES,
+      hopRatePerMinute: config.HOP_RATE_PER_MINUTE,
+      questionRatePerMinute: config.QUESTION_RATE_PER_MINUTE,
+      sessionDriver: config.REDIS_URL ? 'redis' : 'memory',
+      guard: {
+        secret: config.CALLBACK_SECRET,
+        allowedIps: config.ALLOWED_IPS,
+        trustProxy: config.TRUST_PROXY,
+      },
+    },
+    mounts: [
+      ['/api', createQueryRoutes({ answerer, apiToken: config.API_TOKEN, logger })],
+      [
+        '/admin',
+        createAdminRoutes({
+          dbPath: config.DATABASE_PATH,
+          adminToken: config.ADMIN_TOKEN,
+          logger,
+          tzOffsetMinutes: config.TIMEZONE_OFFSET_MINUTES,
+        }),
+      ],
+      ['/simulator', createSimulatorRoutes({ callbackPath: '/ussd' })],
+    ],
+  });
+
+  let inFlight = 0;
+  const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
+    logger.info(
+      {
+        port: info.port,
+        host: config.HOST,
+        menus: config.MENUS_DIR,
+        sessions: config.REDIS_URL ? 'redis' : 'memory',
+      },
+      'listening',
+    );
+  });
+  server.on('request', (_req, res) => {
+    inFlight++;
+    res.once('close', () => inFlight--);
+  });
+
+  warmModel(model, config, logger);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal, inFlight }, 'shutting down: no new connections, finishing hops in flight');
+    const forced = setTimeout(() => {
+      logger.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS);
+    forced.unref();
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      // Idle keep-alive connections would hold close() open; hops in flight still finish.
+      (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+    });
+    await answerer.close();
+    await log.close();
+    await store.close();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
+}
+
+function createStore(config: Config, logger: Logger): SessionStore<StoredSession> {
+  const options = { prefix: config.REDIS_KEY_PREFIX, sessionTtlSeconds: config.SESSION_TTL_SECONDS };
+  if (!config.REDIS_URL) {
+    logger.warn(
+      'REDIS_URL is not set: sessions are kept in this process only; run one process, or set REDIS_URL',
+    );
+    return createMemorySessionStore<StoredSession>(options);
+  }
+  let lastReported = 0;
+  const redis = createRedisClient(config.REDIS_URL, config.REDIS_COMMAND_TIMEOUT_MS, (error) => {
+    // One line per 10 s while Redis is away, not one per reconnect attempt.
+    if (Date.now() - lastReported > 10_000) {
+      lastReported = Date.now();
+      logger.error({ err: error.message }, '[session] [redis] connection problem');
+    }
+  });
+  return createRedisSessionStore<StoredSession>(redis, options);
+}
+
+function warmModel(model: ReturnType<typeof createOllamaModel>, config: Config, logger: Logger): void {
+  if (!config.OLLAMA_WARMUP) return;
+  void model
+    .check()
+    .then(async (health) => {
+      if (!health.ok) {
+        logger.warn(
+          { ollama: config.OLLAMA_HOST, detail: health.detail },
+          'Ollama is not ready: questions get a friendly screen until it is',
+        );
+        return;
+      }
+      const started = Date.now();
+      await model.warm();
+      logger.info({ model: config.OLLAMA_MODEL, ms: Date.now() - started }, 'model loaded');
+    })
+    .catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'model warm-up failed'));
+}
+
+function exitWith(error: unknown): never {
+  if (error instanceof ConfigError || error instanceof MenuError) {
+    process.stderr.write(`${error.message}\n`);
+  } else {
+    process.stderr.write(`start-up failed: ${(error as Error)?.stack ?? String(error)}\n`);
+  }
+  process.exit(1);
+}
+
+void main();
