@@ -97,6 +97,10 @@ export interface LogStatus {
   failures: number;
   written: number;
   lastError?: string;
+  /** Rows dropped because the queue was full (the oldest go first) or recorded after close. */
+  dropped?: number;
+  /** Rows the database refused as data (a constraint or type error); skipped so they cannot block the queue. */
+  rejected?: number;
 }
 
 export interface InteractionLog {

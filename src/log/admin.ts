@@ -1,0 +1,111 @@
+// The admin routes, mounted by the app at /admin (issue 5): GET /admin (HTML with charts) and
+// GET /admin/report.json. Protected by ADMIN_TOKEN, given as `Authorization: Bearer <t>` or
+// `?token=` (the page then keeps it in its links); without ADMIN_TOKEN the admin is disabled.
+// Reads through its own read-only connection, opened per request. Must never log the token.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { Hono } from 'hono';
+import type { Logger } from '../logger.ts';
+import { renderAdminPage } from './admin-page.ts';
+import { openLogReadOnly } from './read.ts';
+import { buildReport, type Report } from './report.ts';
+
+export interface AdminOptions {
+  /** The log's SQLite file, read through a separate read-only connection. */
+  dbPath?: string;
+  /** Or a function giving the report (tests, other stores); wins over dbPath. */
+  report?: (options: { days: number; now: number; tzOffsetMinutes: number }) => Report;
+  /** ADMIN_TOKEN; undefined disables the admin (401). */
+  adminToken?: string | undefined;
+  logger: Logger;
+  tzOffsetMinutes: number;
+  clock?: () => number;
+}
+
+const DEFAULT_DAYS = 28;
+const MAX_DAYS = 366;
+
+export function createAdminRoutes(options: AdminOptions): Hono {
+  const { logger, tzOffsetMinutes } = options;
+  const clock = options.clock ?? Date.now;
+  const expected = options.adminToken ? digest(options.adminToken) : null;
+  const log = logger.child({ layer: 'admin' });
+
+  const getReport =
+    options.report ??
+    ((o: { days: number; now: number; tzOffsetMinutes: number }): Report => {
+      if (!options.dbPath) throw new Error('[admin] neither dbPath nor report was given');
+      const db = openLogReadOnly(options.dbPath);
+      try {
+        return buildReport(db, o);
+      } finally {
+        db.close();
+      }
+    });
+
+  const app = new Hono();
+
+  app.use('*', async (c, next) => {
+    // The token may travel in the URL: keep pages out of caches and referrers.
+    c.header('Cache-Control', 'no-store');
+    c.header('Referrer-Policy', 'no-referrer');
+    if (!expected) {
+      return c.text('Admin is disabled: set ADMIN_TOKEN (16 characters or more) to enable it.\n', 401);
+    }
+    const given = bearer(c.req.header('authorization')) ?? c.req.query('token');
+    if (given === undefined || !timingSafeEqual(digest(given), expected)) {
+      c.header('WWW-Authenticate', 'Bearer realm="admin"');
+      return c.text(
+        'Unauthorized: send "Authorization: Bearer <ADMIN_TOKEN>" or ?token=<ADMIN_TOKEN>.\n',
+        401,
+      );
+    }
+    await next();
+  });
+
+  const load = (daysParam: string | undefined): Report | Error => {
+    const n = Number(daysParam ?? DEFAULT_DAYS);
+    const days = Number.isInteger(n) ? Math.min(Math.max(n, 1), MAX_DAYS) : DEFAULT_DAYS;
+    try {
+      return getReport({ days, now: clock(), tzOffsetMinutes });
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, '[admin] report failed');
+      return err as Error;
+    }
+  };
+
+  app.get('/report.json', (c) => {
+    const report = load(c.req.query('days'));
+    if (report instanceof Error) return c.json({ error: report.message }, 503);
+    return c.json(report);
+  });
+
+  app.get('/', (c) => {
+    const report = load(c.req.query('days'));
+    if (report instanceof Error) return c.text(`No report: ${report.message}\n`, 503);
+    // Links carry the token only when it came in the URL; a header-authenticated client has its own.
+    const token = c.req.query('token');
+    const base = c.req.path.endsWith('/') ? c.req.path : `${c.req.path}/`;
+    const href = (path: string, days: number) => {
+      const q = new URLSearchParams({ days: String(days) });
+      if (token !== undefined) q.set('token', token);
+      return `${path}?${q}`;
+    };
+    return c.html(
+      renderAdminPage(report, {
+        json: href(`${base}report.json`, report.days),
+        days: (n) => href(c.req.path, n),
+      }),
+    );
+  });
+
+  return app;
+}
+
+function digest(s: string): Buffer {
+  return createHash('sha256').update(s).digest();
+}
+
+function bearer(header: string | undefined): string | undefined {
+  const m = /^Bearer\s+(.+)$/i.exec(header ?? '');
+  return m?.[1]?.trim();
+}

@@ -1,0 +1,159 @@
+// The interaction log's schema: numbered migrations applied in order on open, each in its own
+// transaction together with the bump of PRAGMA user_version, so a crash leaves the file at a whole
+// version. Append new migrations; never edit one that has shipped. Times are epoch ms integers.
+// This file must not hold queries for the report or the writer: only the schema and its upgrade.
+import type { Database } from 'better-sqlite3';
+import { InteractionLogError } from '../errors.ts';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'sessions and hops',
+    // One sessions row per AT sessionId, upserted by every hop and by the end-of-session
+    // notification (which may come duplicated, late, or for a session we never saw: at-protocol §4).
+    sql: `
+      CREATE TABLE sessions (
+        session_id        TEXT PRIMARY KEY,
+        first_at          INTEGER NOT NULL,
+        last_at           INTEGER NOT NULL,
+        phone_hash        TEXT NOT NULL,
+        phone             TEXT,
+        service_code      TEXT NOT NULL,
+        network_code      TEXT,
+        hops              INTEGER NOT NULL DEFAULT 0,
+        last_screen       TEXT,
+        lang              TEXT,
+        status            TEXT,
+        cost_raw          TEXT,
+        cost_amount       REAL,
+        cost_currency     TEXT,
+        duration_ms       INTEGER,
+        hops_count        INTEGER,
+        input             TEXT,
+        last_app_response TEXT,
+        error_message     TEXT,
+        end_date          TEXT,
+        ended_at          INTEGER,
+        notifications     INTEGER NOT NULL DEFAULT 0,
+        raw               TEXT
+      ) STRICT;
+      CREATE INDEX sessions_first_at ON sessions (first_at);
+      CREATE INDEX sessions_last_at ON sessions (last_at);
+      CREATE INDEX sessions_phone_first_at ON sessions (phone_hash, first_at);
+
+      CREATE TABLE hops (
+        id          INTEGER PRIMARY KEY,
+        at          INTEGER NOT NULL,
+        session_id  TEXT NOT NULL,
+        phone_hash  TEXT NOT NULL,
+        input       TEXT,
+        text        TEXT NOT NULL,
+        screen      TEXT NOT NULL,
+        lang        TEXT NOT NULL,
+        reply_kind  TEXT NOT NULL,
+        reply       TEXT NOT NULL,
+        latency_ms  INTEGER NOT NULL,
+        outcome     TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX hops_at ON hops (at);
+      CREATE INDEX hops_session ON hops (session_id);
+    `,
+  },
+  {
+    version: 2,
+    name: 'questions and feedback',
+    sql: `
+      CREATE TABLE questions (
+        id            TEXT PRIMARY KEY,
+        at            INTEGER NOT NULL,
+        session_id    TEXT NOT NULL,
+        phone_hash    TEXT NOT NULL,
+        channel       TEXT NOT NULL,
+        lang          TEXT NOT NULL,
+        model         TEXT NOT NULL,
+        question      TEXT NOT NULL,
+        prompt        TEXT NOT NULL,
+        answer        TEXT NOT NULL,
+        tokens_in     INTEGER NOT NULL,
+        tokens_out    INTEGER NOT NULL,
+        ttft_ms       INTEGER,
+        latency_ms    INTEGER NOT NULL,
+        deadline_cut  INTEGER NOT NULL,
+        cache_hit     INTEGER NOT NULL,
+        source        TEXT NOT NULL,
+        outcome       TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX questions_at ON questions (at);
+      CREATE INDEX questions_session ON questions (session_id);
+      CREATE INDEX questions_phone_at ON questions (phone_hash, at);
+
+      CREATE TABLE feedback (
+        id           INTEGER PRIMARY KEY,
+        at           INTEGER NOT NULL,
+        session_id   TEXT NOT NULL,
+        phone_hash   TEXT NOT NULL,
+        question_id  TEXT NOT NULL,
+        helpful      INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX feedback_at ON feedback (at);
+      CREATE INDEX feedback_question ON feedback (question_id);
+    `,
+  },
+  {
+    version: 3,
+    name: 'paid tier events',
+    sql: `
+      CREATE TABLE tier_events (
+        id          INTEGER PRIMARY KEY,
+        at          INTEGER NOT NULL,
+        session_id  TEXT NOT NULL,
+        phone_hash  TEXT NOT NULL,
+        event       TEXT NOT NULL,
+        price       TEXT NOT NULL,
+        days        INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX tier_events_at ON tier_events (at);
+      CREATE INDEX tier_events_phone_at ON tier_events (phone_hash, at);
+    `,
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;
+
+/**
+ * Brings the file up to the last migration given. Returns the versions it applied (none when the
+ * file is current). A file newer than this code is refused: writing to it could corrupt its data.
+ */
+export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): number[] {
+  const latest = migrations.at(-1)?.version ?? 0;
+  const current = userVersion(db);
+  if (current > latest) {
+    throw new InteractionLogError(
+      `database schema is version ${current}, newer than this code knows (${latest}): upgrade the gateway`,
+    );
+  }
+  const applied: number[] = [];
+  for (const m of migrations) {
+    if (m.version <= current) continue;
+    try {
+      db.transaction(() => {
+        db.exec(m.sql);
+        db.pragma(`user_version = ${m.version}`);
+      })();
+    } catch (cause) {
+      throw new InteractionLogError(`migration ${m.version} (${m.name}) failed`, { cause });
+    }
+    applied.push(m.version);
+  }
+  return applied;
+}
+
+export function userVersion(db: Database): number {
+  return Number(db.pragma('user_version', { simple: true }));
+}

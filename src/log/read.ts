@@ -1,0 +1,38 @@
+// A read-only connection to the interaction log, for the report CLI and the admin page: separate
+// from the writer's, never migrates and never writes (WAL lets it read while the gateway writes).
+import { existsSync } from 'node:fs';
+import BetterSqlite3, { type Database } from 'better-sqlite3';
+import { InteractionLogError } from '../errors.ts';
+import { SCHEMA_VERSION, userVersion } from './migrations.ts';
+import { BUSY_TIMEOUT_MS } from './sqlite.ts';
+
+/** Opens `path` read-only. Throws InteractionLogError when it is missing or not a current log file. */
+export function openLogReadOnly(path: string): Database {
+  if (!existsSync(path)) {
+    throw new InteractionLogError(`no database at ${path} (set DATABASE_PATH or pass --db)`);
+  }
+  let db: Database;
+  try {
+    db = new BetterSqlite3(path, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
+  } catch (cause) {
+    throw new InteractionLogError(`cannot open ${path} read-only`, { cause });
+  }
+  let version: number;
+  try {
+    version = userVersion(db);
+  } catch (cause) {
+    db.close();
+    throw new InteractionLogError(`${path} is not an SQLite database`, { cause });
+  }
+  if (version !== SCHEMA_VERSION) {
+    db.close();
+    throw new InteractionLogError(
+      version === 0
+        ? `${path} is not an interaction log (no schema)`
+        : `${path} has schema version ${version}, this code reads ${SCHEMA_VERSION}: ${
+            version < SCHEMA_VERSION ? 'start the gateway once to upgrade it' : 'upgrade this code'
+          }`,
+    );
+  }
+  return db;
+}

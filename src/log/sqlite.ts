@@ -1,0 +1,275 @@
+// The SQLite driver of the interaction log (issue 5). record* only pushes onto an in-memory queue:
+// no SQLite call ever runs on a hop's path. A timer (unref'ed) writes the queue in batched
+// transactions; a batch is all-or-nothing, so after a failure (read-only file, disk full, locked,
+// directory missing) its rows stay queued in order and the next tick retries them without doubling
+// any. The queue is capped (MAX_QUEUE rows by default): beyond it the oldest rows are dropped and
+// counted in status().dropped, so an outage that lasts for days costs rows, never the process.
+// This file must not know the report's queries or the schema's SQL (migrations.ts, statements.ts).
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3, { type Database } from 'better-sqlite3';
+import type { Logger } from '../logger.ts';
+import { migrate } from './migrations.ts';
+import { createLogWriter, type LogItem } from './statements.ts';
+import type { InteractionLog, LogStatus } from './types.ts';
+
+export interface SqliteLogOptions {
+  path: string;
+  /** How often the queue is written (LOG_FLUSH_MS). */
+  flushMs: number;
+  /** Rows older than this are purged once a day (LOG_RETENTION_DAYS); 0 keeps them forever. */
+  retentionDays: number;
+  logger: Logger;
+  clock?: () => number;
+  /** Rows held while the database cannot be written; beyond it the oldest are dropped. */
+  maxQueue?: number;
+  /** Rows per transaction; the event loop gets a turn between batches. */
+  batchSize?: number;
+}
+
+export type SqliteLog = InteractionLog & {
+  /** Deletes rows older than the retention period; returns how many (0 when it cannot write). */
+  purge(now?: number): number;
+};
+
+export const MAX_QUEUE = 100_000;
+/** About 7 ms of writing per transaction: a backlog after an outage never stalls hops for long. */
+const BATCH_SIZE = 500;
+/** Short, so a database locked by someone else blocks the event loop for 100 ms at most per try. */
+export const BUSY_TIMEOUT_MS = 100;
+/** While writes keep failing the retry interval doubles up to this. */
+const MAX_RETRY_MS = 5_000;
+const DAY_MS = 86_400_000;
+
+export function createSqliteLog(options: SqliteLogOptions): SqliteLog {
+  const { path, flushMs, retentionDays, logger } = options;
+  const clock = options.clock ?? Date.now;
+  const maxQueue = options.maxQueue ?? MAX_QUEUE;
+  const batchSize = options.batchSize ?? BATCH_SIZE;
+  const log = logger.child({ layer: 'log' });
+
+  const queue: LogItem[] = [];
+  let conn: Connection | null = null;
+  let ok = false;
+  let failures = 0;
+  let streak = 0;
+  let written = 0;
+  let dropped = 0;
+  let rejected = 0;
+  let lastError: string | undefined;
+  let closed = false;
+  /** Set once close() is done: nothing may open the file again. */
+  let shut = false;
+  let draining: Promise<void> | null = null;
+  let nextPurgeAt = 0;
+  let timer: NodeJS.Timeout | undefined;
+
+  const push = (item: LogItem): void => {
+    if (closed) {
+      dropped++;
+      return;
+    }
+    if (queue.length >= maxQueue) {
+      queue.shift();
+      if (dropped++ === 0) log.error({ maxQueue }, '[log] queue full: dropping the oldest rows');
+    }
+    queue.push(item);
+  };
+
+  function open(): Connection | null {
+    if (conn || shut) return conn;
+    let db: Database | undefined;
+    try {
+      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+      db = new BetterSqlite3(path, { timeout: BUSY_TIMEOUT_MS });
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      const applied = migrate(db);
+      if (applied.length > 0) log.info({ applied }, '[log] schema migrated');
+      conn = connect(db, (item, err) => {
+        log.error({ kind: item.kind, err: (err as Error).message }, '[log] row refused; skipped');
+      });
+      return conn;
+    } catch (err) {
+      safeClose(db);
+      fail(err, 'open');
+      return null;
+    }
+  }
+
+  function fail(err: unknown, during: string): void {
+    failures++;
+    streak++;
+    ok = false;
+    const code = (err as { code?: unknown })?.code;
+    lastError = `${during}: ${typeof code === 'string' ? `${code} ` : ''}${(err as Error)?.message ?? String(err)}`;
+    // A lock passes; anything else (read-only, I/O error, full, gone) may have left the connection
+    // unusable, so it is closed and the next tick opens the file again.
+    if (!(typeof code === 'string' && /^SQLITE_(BUSY|LOCKED)/.test(code))) {
+      safeClose(conn?.db);
+      conn = null;
+    }
+    const fields = { err: lastError, failures, queued: queue.length };
+    if (streak === 1) log.warn(fields, '[log] write failed; rows stay queued and will be retried');
+    else log.debug(fields, '[log] write failed again');
+  }
+
+  function succeed(): void {
+    if (streak > 0) log.info({ failures, queued: queue.length }, '[log] writing again');
+    streak = 0;
+    ok = true;
+  }
+
+  function purgeRows(now: number): number | null {
+    if (retentionDays <= 0) return 0;
+    const c = open();
+    if (!c) return null;
+    try {
+      const deleted = c.purge(now - retentionDays * DAY_MS);
+      if (deleted > 0) log.info({ deleted, retentionDays }, '[log] purged old rows');
+      return deleted;
+    } catch (err) {
+      fail(err, 'purge');
+      return null;
+    }
+  }
+
+  /** Writes batch after batch until the queue is empty or a batch fails. */
+  async function drain(): Promise<void> {
+    for (;;) {
+      const c = open();
+      if (!c) return;
+      if (clock() >= nextPurgeAt) {
+        if (purgeRows(clock()) === null) return;
+        nextPurgeAt = clock() + DAY_MS;
+      }
+      if (queue.length === 0) {
+        succeed();
+        return;
+      }
+      const batch = queue.slice(0, batchSize);
+      let skipped: number;
+      try {
+        skipped = c.writeBatch(batch);
+      } catch (err) {
+        fail(err, 'write');
+        return;
+      }
+      // Synchronous with the transaction above: nothing can push or drop between commit and here.
+      queue.splice(0, batch.length);
+      written += batch.length - skipped;
+      rejected += skipped;
+      succeed();
+      if (queue.length === 0) return;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
+  function flushNow(): Promise<void> {
+    draining ??= drain().finally(() => {
+      draining = null;
+    });
+    return draining;
+  }
+
+  function schedule(): void {
+    if (closed) return;
+    const delay =
+      streak === 0 ? flushMs : Math.max(flushMs, Math.min(flushMs * 2 ** Math.min(streak, 16), MAX_RETRY_MS));
+    timer = setTimeout(() => void flushNow().then(schedule), delay);
+    timer.unref();
+  }
+
+  // At start: open (a failure is counted and retried by the timer), purge, and start ticking.
+  void flushNow();
+  schedule();
+
+  return {
+    recordHop: (row) => push({ kind: 'hop', row }),
+    recordQuestion: (row) => push({ kind: 'question', row }),
+    recordSessionEnd: (row) => push({ kind: 'session-end', row }),
+    recordFeedback: (row) => push({ kind: 'feedback', row }),
+    recordTier: (row) => push({ kind: 'tier', row }),
+    status(): LogStatus {
+      const s: LogStatus = { ok, queued: queue.length, failures, written, dropped, rejected };
+      if (lastError !== undefined) s.lastError = lastError;
+      return s;
+    },
+    flush: async () => {
+      await draining;
+      await flushNow();
+    },
+    purge: (now = clock()) => purgeRows(now) ?? 0,
+    async close() {
+      closed = true;
+      clearTimeout(timer);
+      await draining;
+      await flushNow();
+      if (queue.length > 0) log.error({ lost: queue.length, lastError }, '[log] closed with rows unwritten');
+      shut = true;
+      safeClose(conn?.db);
+      conn = null;
+    },
+  };
+}
+
+interface Connection {
+  db: Database;
+  /** One transaction; returns how many rows were refused as data and skipped. Throws on anything else. */
+  writeBatch(items: readonly LogItem[]): number;
+  purge(cutoff: number): number;
+}
+
+function connect(db: Database, onRefused: (item: LogItem, err: unknown) => void): Connection {
+  const writer = createLogWriter(db);
+  const plain = db.transaction((items: readonly LogItem[]) => {
+    for (const item of items) writer.write(item);
+    return 0;
+  });
+  // Only after a batch failed on a row's data: each row in a savepoint (a third slower), so the
+  // refused row is skipped whole and the rest are written.
+  const writeOne = db.transaction((item: LogItem) => writer.write(item));
+  const careful = db.transaction((items: readonly LogItem[]) => {
+    let skipped = 0;
+    for (const item of items) {
+      try {
+        writeOne(item);
+      } catch (err) {
+        if (!isDataError(err)) throw err;
+        skipped++;
+        onRefused(item, err);
+      }
+    }
+    return skipped;
+  });
+  const purge = db.transaction((cutoff: number) => writer.purge(cutoff));
+  // BEGIN IMMEDIATE takes the write lock up front, where the busy timeout applies; a deferred
+  // transaction upgrading from read to write could fail with SQLITE_BUSY_SNAPSHOT instead.
+  return {
+    db,
+    writeBatch(items) {
+      try {
+        return plain.immediate(items);
+      } catch (err) {
+        if (!isDataError(err)) throw err;
+        return careful.immediate(items);
+      }
+    },
+    purge: (cutoff) => purge.immediate(cutoff),
+  };
+}
+
+/** Errors about the row itself, which retrying cannot fix (as opposed to I/O, locks, space). */
+function isDataError(err: unknown): boolean {
+  if (err instanceof TypeError || err instanceof RangeError) return true;
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'string' && /^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG|RANGE)/.test(code);
+}
+
+function safeClose(db: Database | undefined): void {
+  try {
+    db?.close();
+  } catch {
+    // The connection is being discarded; a failing close has nothing left to protect.
+  }
+}

@@ -1,0 +1,169 @@
+// The interaction log's write statements: one prepared statement per row kind, and the binding of
+// the contract's row types (types.ts) to columns. Numbers are rounded and booleans made 0/1 so a
+// caller's 12.5 ms can never become a STRICT-table type error that blocks the queue.
+// Must not open, retry or schedule anything: sqlite.ts owns the connection's life.
+import type { Database } from 'better-sqlite3';
+import { parseCost } from './cost.ts';
+import type { FeedbackRow, HopRow, QuestionRow, SessionEndRow, TierRow } from './types.ts';
+
+export type LogItem =
+  | { kind: 'hop'; row: HopRow }
+  | { kind: 'question'; row: QuestionRow }
+  | { kind: 'session-end'; row: SessionEndRow }
+  | { kind: 'feedback'; row: FeedbackRow }
+  | { kind: 'tier'; row: TierRow };
+
+export interface LogWriter {
+  /** Writes one item (several statements for a hop); throws what SQLite throws. */
+  write(item: LogItem): void;
+  /** Deletes rows older than `cutoff` (epoch ms) from every table; returns the rows deleted. */
+  purge(cutoff: number): number;
+}
+
+// The notification upsert: the latest notification received wins (AT may resend it, §5); a
+// session we never saw is created, its start estimated from the notification's duration.
+const SESSION_END_SQL = `
+  INSERT INTO sessions (session_id, first_at, last_at, phone_hash, phone, service_code, network_code,
+    hops, status, cost_raw, cost_amount, cost_currency, duration_ms, hops_count, input,
+    last_app_response, error_message, end_date, ended_at, notifications, raw)
+  VALUES (@sessionId, @startAt, @at, @phoneHash, @phone, @serviceCode, @networkCode,
+    0, @status, @costRaw, @costAmount, @costCurrency, @durationMs, @hopsCount, @input,
+    @lastAppResponse, @errorMessage, @date, @at, 1, @raw)
+  ON CONFLICT (session_id) DO UPDATE SET
+    last_at = max(last_at, excluded.last_at),
+    phone = coalesce(excluded.phone, phone),
+    network_code = coalesce(nullif(network_code, ''), excluded.network_code),
+    status = excluded.status, cost_raw = excluded.cost_raw, cost_amount = excluded.cost_amount,
+    cost_currency = excluded.cost_currency, duration_ms = excluded.duration_ms,
+    hops_count = excluded.hops_count, input = excluded.input,
+    last_app_response = excluded.last_app_response, error_message = excluded.error_message,
+    end_date = excluded.end_date, ended_at = excluded.ended_at, raw = excluded.raw,
+    notifications = notifications + 1`;
+
+const SESSION_HOP_SQL = `
+  INSERT INTO sessions (session_id, first_at, last_at, phone_hash, phone, service_code, network_code,
+    hops, last_screen, lang)
+  VALUES (@sessionId, @at, @at, @phoneHash, @phone, @serviceCode, @networkCode, 1, @screen, @lang)
+  ON CONFLICT (session_id) DO UPDATE SET
+    first_at = min(first_at, excluded.first_at),
+    last_at = max(last_at, excluded.last_at),
+    phone = coalesce(excluded.phone, phone),
+    network_code = coalesce(network_code, excluded.network_code),
+    hops = hops + 1,
+    last_screen = iif(last_screen IS NULL OR excluded.last_at >= last_at, excluded.last_screen, last_screen),
+    lang = iif(lang IS NULL OR excluded.last_at >= last_at, excluded.lang, lang)`;
+
+const HOP_SQL = `
+  INSERT INTO hops (at, session_id, phone_hash, input, text, screen, lang, reply_kind, reply, latency_ms, outcome)
+  VALUES (@at, @sessionId, @phoneHash, @input, @text, @screen, @lang, @replyKind, @reply, @latencyMs, @outcome)`;
+
+// A question id is unique: recording it again (a retried answer) replaces, never doubles, it.
+const QUESTION_SQL = `
+  INSERT OR REPLACE INTO questions (id, at, session_id, phone_hash, channel, lang, model, question, prompt,
+    answer, tokens_in, tokens_out, ttft_ms, latency_ms, deadline_cut, cache_hit, source, outcome)
+  VALUES (@id, @at, @sessionId, @phoneHash, @channel, @lang, @model, @question, @prompt, @answer,
+    @tokensIn, @tokensOut, @ttftMs, @latencyMs, @deadlineCut, @cacheHit, @source, @outcome)`;
+
+const FEEDBACK_SQL = `
+  INSERT INTO feedback (at, session_id, phone_hash, question_id, helpful)
+  VALUES (@at, @sessionId, @phoneHash, @questionId, @helpful)`;
+
+const TIER_SQL = `
+  INSERT INTO tier_events (at, session_id, phone_hash, event, price, days)
+  VALUES (@at, @sessionId, @phoneHash, @event, @price, @days)`;
+
+const PURGES: readonly [table: string, column: string][] = [
+  ['hops', 'at'],
+  ['questions', 'at'],
+  ['feedback', 'at'],
+  ['tier_events', 'at'],
+  ['sessions', 'last_at'],
+];
+
+export function createLogWriter(db: Database): LogWriter {
+  const hop = db.prepare(HOP_SQL);
+  const sessionHop = db.prepare(SESSION_HOP_SQL);
+  const sessionEnd = db.prepare(SESSION_END_SQL);
+  const question = db.prepare(QUESTION_SQL);
+  const feedback = db.prepare(FEEDBACK_SQL);
+  const tier = db.prepare(TIER_SQL);
+  const purges = PURGES.map(([t, c]) => db.prepare(`DELETE FROM ${t} WHERE ${c} < ?`));
+
+  return {
+    write(item) {
+      switch (item.kind) {
+        case 'hop': {
+          const r = item.row;
+          const params = {
+            at: int(r.at),
+            sessionId: r.sessionId,
+            phoneHash: r.phoneHash,
+            phone: r.phone ?? null,
+            serviceCode: r.serviceCode,
+            networkCode: r.networkCode ?? null,
+            input: r.input,
+            text: r.text,
+            screen: r.screen,
+            lang: r.lang,
+            replyKind: r.replyKind,
+            reply: r.reply,
+            latencyMs: int(r.latencyMs),
+            outcome: r.outcome,
+          };
+          hop.run(params);
+          sessionHop.run(params);
+          return;
+        }
+        case 'question': {
+          const r = item.row;
+          question.run({
+            ...r,
+            at: int(r.at),
+            tokensIn: int(r.tokensIn),
+            tokensOut: int(r.tokensOut),
+            ttftMs: r.ttftMs === null ? null : int(r.ttftMs),
+            latencyMs: int(r.latencyMs),
+            deadlineCut: r.deadlineCut ? 1 : 0,
+            cacheHit: r.cacheHit ? 1 : 0,
+          });
+          return;
+        }
+        case 'session-end': {
+          const r = item.row;
+          const parsed = parseCost(r.costRaw);
+          const durationMs = intOrNull(r.durationMs);
+          sessionEnd.run({
+            ...r,
+            at: int(r.at),
+            startAt: int(r.at) - (durationMs ?? 0),
+            phone: r.phone ?? null,
+            costAmount: r.costAmount ?? parsed.amount,
+            costCurrency: r.costCurrency ?? parsed.currency,
+            durationMs,
+            hopsCount: intOrNull(r.hopsCount),
+          });
+          return;
+        }
+        case 'feedback':
+          feedback.run({ ...item.row, at: int(item.row.at), helpful: item.row.helpful ? 1 : 0 });
+          return;
+        case 'tier':
+          tier.run({ ...item.row, at: int(item.row.at), days: int(item.row.days) });
+          return;
+      }
+    },
+    purge(cutoff) {
+      let deleted = 0;
+      for (const p of purges) deleted += p.run(cutoff).changes;
+      return deleted;
+    },
+  };
+}
+
+function int(v: number): number {
+  return Number.isFinite(v) ? Math.round(v) : 0;
+}
+
+function intOrNull(v: number | null): number | null {
+  return v === null || !Number.isFinite(v) ? null : Math.round(v);
+}

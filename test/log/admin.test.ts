@@ -1,0 +1,140 @@
+// The admin routes as the app mounts them at /admin: token auth (header or ?token=), disabled
+// without ADMIN_TOKEN, the page's figures and charts, the JSON report, and a token never logged.
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { Hono } from 'hono';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAdminRoutes } from '../../src/log/admin.ts';
+import { openLogReadOnly } from '../../src/log/read.ts';
+import { buildReport } from '../../src/log/report.ts';
+import { createSqliteLog } from '../../src/log/sqlite.ts';
+import { silentLogger } from '../../src/logger.ts';
+import { feedback, hop, question, T0, tempDir, tier } from './fixtures.ts';
+
+const TOKEN = 'admin-token-0123456789';
+const NOW = T0 + 3_600_000;
+let cleanup: () => void;
+let dir: string;
+let path: string;
+
+beforeAll(async () => {
+  ({ dir, cleanup } = tempDir());
+  path = join(dir, 'log.db');
+  const log = createSqliteLog({ path, flushMs: 60_000, retentionDays: 0, logger: silentLogger() });
+  for (const p of ['p1', 'p2', 'p3']) log.recordHop(hop({ phoneHash: p, sessionId: `s-${p}` }));
+  log.recordQuestion(question({ question: 'Mbolea <b>bora</b>?' }));
+  log.recordFeedback(feedback({ helpful: true }));
+  log.recordTier(tier({ event: 'offer' }));
+  log.recordTier(tier({ event: 'accept' }));
+  await log.close();
+});
+afterAll(() => cleanup());
+
+function mount(over: Partial<Parameters<typeof createAdminRoutes>[0]> = {}): Hono {
+  const app = new Hono();
+  app.route(
+    '/admin',
+    createAdminRoutes({
+      dbPath: path,
+      adminToken: TOKEN,
+      logger: silentLogger(),
+      tzOffsetMinutes: 180,
+      clock: () => NOW,
+      ...over,
+    }),
+  );
+  return app;
+}
+
+const bearer = (t: string) => ({ headers: { Authorization: `Bearer ${t}` } });
+
+describe('admin auth', () => {
+  it.each([
+    ['no token', '/admin', {}, 401],
+    ['a wrong bearer token', '/admin', bearer('admin-token-0123456788'), 401],
+    ['a wrong ?token=', `/admin?token=nope`, {}, 401],
+    ['an empty ?token=', `/admin?token=`, {}, 401],
+    ['a basic auth header', '/admin', { headers: { Authorization: `Basic ${TOKEN}` } }, 401],
+    ['the bearer token', '/admin', bearer(TOKEN), 200],
+    ['the ?token=', `/admin?token=${TOKEN}`, {}, 200],
+    ['no token, JSON', '/admin/report.json', {}, 401],
+    ['the bearer token, JSON', '/admin/report.json', bearer(TOKEN), 200],
+    ['the ?token=, JSON', `/admin/report.json?token=${TOKEN}`, {}, 200],
+  ] as const)('with %s: %i', async (_name, url, init, status) => {
+    const res = await mount().request(url, init);
+    expect(res.status).toBe(status);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    if (status === 401) expect(await res.text()).toMatch(/Unauthorized/);
+  });
+
+  it.each([undefined, ''])(
+    'is disabled (401, naming ADMIN_TOKEN) when ADMIN_TOKEN is %j',
+    async (adminToken) => {
+      const app = mount({ adminToken });
+      for (const res of [
+        await app.request('/admin', bearer(TOKEN)),
+        await app.request(`/admin?token=${TOKEN}`),
+      ]) {
+        expect(res.status).toBe(401);
+        expect(await res.text()).toMatch(/set ADMIN_TOKEN/);
+      }
+    },
+  );
+});
+
+describe('admin page', () => {
+  it('shows the figures, three inline charts and no external assets', async () => {
+    const res = await mount().request('/admin', bearer(TOKEN));
+    expect(res.headers.get('content-type')).toMatch(/text\/html/);
+    const html = await res.text();
+    const total = (section: string) =>
+      html.split(section)[1]?.match(/<tfoot><tr><th>total<\/th>(.*?)<\/tr>/)?.[1];
+    // dialers 3, sessions 3, new 3, returning 0, retention -, -, questions 1, q/user 0.33
+    expect(total('Do users engage?')).toBe(
+      ['3', '3', '3', '0', '-', '-', '1', '0.33'].map((c) => `<th>${c}</th>`).join(''),
+    );
+    // quota hits 0, offers 1, accepts 1, declines 0, conversion 100%
+    expect(total('Will they pay?')).toBe(['0', '1', '1', '0', '100%'].map((c) => `<th>${c}</th>`).join(''));
+    expect(html).toMatch(/helpful.*100%/s);
+    expect(html.match(/<svg /g)).toHaveLength(3);
+    for (const caption of ['Daily users', 'Helpful rate', 'Conversion']) expect(html).toContain(caption);
+    expect(html).not.toMatch(/<script|src=|<link/);
+    expect(html).toContain('mbolea b bora'); // the normalised question, markup gone
+  });
+
+  it('keeps a ?token= in its links, and leaves a header token out of them', async () => {
+    const viaQuery = await (await mount().request(`/admin?token=${TOKEN}&days=7`)).text();
+    expect(viaQuery).toContain(`href="/admin/report.json?days=7&amp;token=${TOKEN}"`);
+    expect(viaQuery).toContain(`href="/admin?days=28&amp;token=${TOKEN}"`);
+    const viaHeader = await (await mount().request('/admin', bearer(TOKEN))).text();
+    expect(viaHeader).not.toContain(TOKEN);
+    expect(viaHeader).toContain('href="/admin/report.json?days=28"');
+  });
+
+  it('serves the same report as JSON, for the days asked', async () => {
+    const res = await mount().request('/admin/report.json?days=7', bearer(TOKEN));
+    const db = openLogReadOnly(path);
+    const expected = buildReport(db, { days: 7, now: NOW, tzOffsetMinutes: 180 });
+    db.close();
+    expect(await res.json()).toEqual(expected);
+  });
+
+  it('answers 503 when the database is missing, and never logs the token', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const logger = pino({ level: 'trace' }, sink);
+    const app = mount({ dbPath: join(dir, 'missing.db'), logger });
+    const res = await app.request(`/admin?token=${TOKEN}`, bearer(TOKEN));
+    expect(res.status).toBe(503);
+    expect(await res.text()).toMatch(/no database/);
+    await app.request('/admin?token=wrong-token');
+    expect(lines.join('')).toMatch(/report failed/);
+    expect(lines.join('')).not.toContain(TOKEN);
+  });
+});
