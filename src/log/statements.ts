@@ -3,7 +3,7 @@
 // caller's 12.5 ms can never become a STRICT-table type error that blocks the queue.
 // Must not open, retry or schedule anything: sqlite.ts owns the connection's life.
 import type { Database } from 'better-sqlite3';
-import { parseCost } from './cost.ts';
+import { parseCost } from '../protocol/cost.ts';
 import type { FeedbackRow, HopRow, QuestionRow, SessionEndRow, TierRow } from './types.ts';
 
 export type LogItem =

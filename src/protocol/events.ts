@@ -2,6 +2,7 @@
 // notifications may be late, duplicated, for sessions we never saw, and `cost` arrives both as
 // "KES 0.10" and as a number. Pure; the app stores the result in the interaction log.
 import { normalizePhone } from '../phone.ts';
+import { parseCost } from './cost.ts';
 
 export interface SessionEnd {
   sessionId: string;
@@ -49,13 +50,6 @@ export function parseSessionEnd(form: URLSearchParams): SessionEnd | { error: st
     errorMessage: get('errorMessage'),
     raw,
   };
-}
-
-/** "KES 0.10" → KES 0.1; "0.1" → 0.1 with no currency; anything else → nulls, raw kept. */
-export function parseCost(value: string): { amount: number | null; currency: string | null } {
-  const m = /^(?:([A-Za-z]{3})\s*)?(-?\d+(?:\.\d+)?)$/.exec(value.trim());
-  if (!m) return { amount: null, currency: null };
-  return { amount: Number(m[2]), currency: m[1]?.toUpperCase() ?? null };
 }
 
 function toInt(value: string): number | null {

@@ -1,6 +1,6 @@
 // The small pure parts of the log: AT's lenient cost field and the topic keywords.
 import { describe, expect, it } from 'vitest';
-import { parseCost } from '../../src/log/cost.ts';
+import { parseCost } from '../../src/protocol/cost.ts';
 import { keywords, normaliseQuestion, topCounts } from '../../src/log/topics.ts';
 
 describe('parseCost', () => {
