@@ -17,13 +17,16 @@ const url = (protocols: string[]) =>
   z
     .string()
     .url('must be a URL')
-    .refine((v) => protocols.includes(new URL(v).protocol), `must start with ${protocols.join(' or ')}//`);
+    .refine(
+      (v) => URL.canParse(v) && protocols.includes(new URL(v).protocol),
+      `must start with ${protocols.join(' or ')}//`,
+    );
 const optionalSecret = (min: number) =>
   z
     .string()
     .min(min, `must be at least ${min} characters`)
-    .optional()
-    .or(z.literal('').transform(() => undefined));
+    .or(z.literal('').transform(() => undefined))
+    .optional();
 
 const SCHEMA = z.object({
   PORT: int(0, 65535).default(3000),
