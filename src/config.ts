@@ -19,7 +19,7 @@ const url = (protocols: string[]) =>
     .url('must be a URL')
     .refine(
       (v) => URL.canParse(v) && protocols.includes(new URL(v).protocol),
-      `must start with ${protocols.join(' or ')}//`,
+      `must start with ${protocols.map((p) => `${p}//`).join(' or ')}`,
     );
 const optionalSecret = (min: number) =>
   z
