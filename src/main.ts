@@ -16,6 +16,7 @@ import { createQueryRoutes } from './inference/query-route.ts';
 import { createAdminRoutes } from './log/admin.ts';
 import { createSqliteLog } from './log/sqlite.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { hashPhone } from './phone.ts';
 import { createMemorySessionStore } from './session/memory.ts';
 import { createRedisClient, createRedisSessionStore } from './session/redis.ts';
 import type { SessionStore } from './session/types.ts';
@@ -60,12 +61,14 @@ async function main(): Promise<void> {
     model: config.OLLAMA_MODEL,
     numCtx: config.OLLAMA_NUM_CTX,
   });
+  const phoneHashSecret = config.PHONE_HASH_SECRET ?? DEV_PHONE_HASH_SECRET;
   const answerer = createAnswerer({
     model,
     cache: store,
     log,
     faq,
     logger,
+    hashUserId: (userId) => hashPhone(userId, phoneHashSecret),
     options: {
       maxConcurrent: config.OLLAMA_MAX_CONCURRENT,
       maxQueue: config.OLLAMA_MAX_QUEUE,
@@ -86,7 +89,7 @@ async function main(): Promise<void> {
     logger,
     settings: {
       hopDeadlineMs: config.HOP_DEADLINE_MS,
-      phoneHashSecret: config.PHONE_HASH_SECRET ?? DEV_PHONE_HASH_SECRET,
+      phoneHashSecret,
       storePhoneNumbers: config.STORE_PHONE_NUMBERS,
       dailyQuota: config.DAILY_QUESTION_QUOTA,
       price: config.SUBSCRIPTION_PRICE,
