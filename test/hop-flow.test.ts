@@ -1,0 +1,110 @@
+// Journeys across hops and sessions over HTTP: the daily quota, the subscription offer and what it
+// records, slow answers fetched on the next hop, and the per-phone rate limits.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTestApp, expectPhoneValid, sessionId, type TestApp } from './support/build-app.ts';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await buildTestApp();
+});
+afterAll(async () => {
+  await t.close();
+});
+
+/** Walks one session through `texts` (AT's cumulative text per hop); returns every reply. */
+async function session(app: TestApp, texts: string[], phoneNumber: string): Promise<string[]> {
+  const id = sessionId();
+  const replies: string[] = [];
+  for (const text of texts)
+    replies.push(await expectPhoneValid(await app.hop({ sessionId: id, text, phoneNumber })));
+  return replies;
+}
+
+describe('the daily quota and the paid tier', () => {
+  it('counts questions down, offers the subscription when they are used, and lifts the quota on accept', async () => {
+    const phone = '+254733000001';
+    for (let i = 0; i < 5; i++) {
+      const replies = await session(t, ['', '1', `1*question number ${i}`], phone);
+      expect(replies[1]).toBe(`CON Type your question (${5 - i} left today):`);
+      expect(replies[2]).toMatch(/^CON Malaria/);
+    }
+    const offered = await session(t, ['', '1', '1*1'], phone);
+    expect(offered[1]).toMatch(/^CON You have used your 5 free questions for today\./);
+    expect(offered[2]).toMatch(/^END Thank you! Your subscription request is recorded/);
+    const after = await session(t, ['', '1'], phone);
+    expect(after[1]).toBe('CON Type your question (unlimited left today):');
+    const tiers = (await t.rows('tier_events')).map((r) => r['event']);
+    expect(tiers).toEqual(['quota-hit', 'offer', 'accept']);
+  });
+
+  it('records a declined offer', async () => {
+    const phone = '+254733000002';
+    for (let i = 0; i < 5; i++) await session(t, ['', '1', `1*q${i}`], phone);
+    expect((await session(t, ['', '1', '1*2'], phone))[2]).toBe(
+      'END No problem. You get 5 free questions again tomorrow.',
+    );
+    expect((await t.rows('tier_events')).map((r) => r['event']).slice(-3)).toEqual([
+      'quota-hit',
+      'offer',
+      'decline',
+    ]);
+  });
+
+  it('does not count a question the model could not answer', async () => {
+    const phone = '+254733000003';
+    t.ollama.set({ status: 500 });
+    try {
+      const replies = await session(t, ['', '1', '1*will this fail'], phone);
+      expect(replies[2]).toBe('CON Sorry, we could not get an answer.\n1. Try again\n0. Back');
+    } finally {
+      t.ollama.set({ status: null });
+    }
+    expect((await session(t, ['', '1'], phone))[1]).toBe('CON Type your question (5 left today):');
+  });
+});
+
+describe('a slow model', () => {
+  it('shows "still thinking" at the deadline and the answer on the next hop', async () => {
+    t.ollama.set({ firstTokenMs: 2500 });
+    try {
+      const id = sessionId();
+      const hop = (text: string) => t.hop({ sessionId: id, text, phoneNumber: '+254733000004' });
+      await hop('');
+      await hop('1');
+      const started = Date.now();
+      const waiting = await expectPhoneValid(await hop('1*why is the sky blue'));
+      expect(Date.now() - started).toBeLessThan(2000 + 100);
+      expect(waiting).toBe('CON Still working on your answer.\n1. Get answer\n0. Back');
+      await new Promise((r) => setTimeout(r, 1200));
+      expect(await expectPhoneValid(await hop('1*why is the sky blue*1'))).toMatch(/^CON Malaria is spread/);
+    } finally {
+      t.ollama.set({ firstTokenMs: 0 });
+    }
+  });
+});
+
+describe('rate limits', () => {
+  it('ends a flooding phone politely and keeps serving others', async () => {
+    const limited = await buildTestApp({ hopRatePerMinute: 5 });
+    try {
+      const flood = [];
+      for (let i = 0; i < 8; i++)
+        flood.push(
+          await (
+            await limited.hop({ sessionId: sessionId(), text: '', phoneNumber: '+254744000001' })
+          ).text(),
+        );
+      expect(flood.slice(0, 5).every((b) => b.startsWith('CON Welcome'))).toBe(true);
+      expect(flood.slice(5)).toEqual(
+        Array(3).fill('END Too many requests. Please wait a minute and dial again.'),
+      );
+      expect(
+        await (await limited.hop({ sessionId: sessionId(), text: '', phoneNumber: '+254744000002' })).text(),
+      ).toMatch(/^CON Welcome/);
+      const outcomes = (await limited.rows('hops')).map((h) => h['outcome']);
+      expect(outcomes.filter((o) => o === 'limited')).toHaveLength(3);
+    } finally {
+      await limited.close();
+    }
+  });
+});
