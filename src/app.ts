@@ -10,7 +10,7 @@ import type { Answerer, ModelHealth } from './inference/types.ts';
 import type { InteractionLog } from './log/types.ts';
 import type { Logger } from './logger.ts';
 import { hashPhone, maskPhone } from './phone.ts';
-import { formatReply, MAX_BODY_BYTES, parseHop } from './protocol/at.ts';
+import { formatReply, type Hop, MAX_BODY_BYTES, parseHop } from './protocol/at.ts';
 import { parseSessionEnd } from './protocol/events.ts';
 import { type GuardOptions, ipGuard, secretGuard } from './protocol/guard.ts';
 import type { SessionStore } from './session/types.ts';
@@ -57,6 +57,7 @@ export function createApp(deps: AppDeps): Hono {
       handleHop(hop, arrivedAt, hopLogger),
       arrivedAt + settings.hopDeadlineMs - clock(),
       hopLogger,
+      () => recordFailedHop(hop, arrivedAt),
     );
     hopLogger.info(
       {
@@ -69,24 +70,53 @@ export function createApp(deps: AppDeps): Hono {
     return c.text(formatReply(outcome?.reply ?? fallback()), 200);
   };
 
-  /** The hop's answer, or null when it failed or ran out of time: the caller then sends the fallback END. */
+  /**
+   * The hop's answer, or null when it failed or ran out of time: the caller then sends the fallback
+   * END. The handler logs the hops it answers (also when it finishes after the deadline); a hop
+   * that fails, before or after the deadline, is logged here by `onFailed`, so every hop has one row.
+   */
   async function withinDeadline(
     work: Promise<HopOutcome>,
     ms: number,
     hopLogger: Logger,
+    onFailed: () => void,
   ): Promise<HopOutcome | null> {
     let timer: NodeJS.Timeout | undefined;
+    let failed = false;
     const timeout = new Promise<null>((resolve) => {
       timer = setTimeout(() => resolve(null), Math.max(0, ms - 50));
     });
     const guarded = work.catch((error: unknown) => {
+      failed = true;
       hopLogger.error({ err: error }, 'hop failed');
+      onFailed();
       return null;
     });
     const outcome = await Promise.race([guarded, timeout]);
     clearTimeout(timer);
-    if (outcome === null) hopLogger.warn('hop gave no answer in time; sent the fallback screen');
+    if (outcome === null && !failed) hopLogger.warn('hop gave no answer in time; sent the fallback screen');
     return outcome;
+  }
+
+  /** The row of a hop answered by the funnel: its session could not be read, so its input is unknown. */
+  function recordFailedHop(hop: Hop, arrivedAt: number): void {
+    const reply = fallback();
+    log.recordHop({
+      at: arrivedAt,
+      sessionId: hop.sessionId,
+      phoneHash: hashPhone(hop.phoneNumber, settings.phoneHashSecret),
+      ...(settings.storePhoneNumbers ? { phone: hop.phoneNumber } : {}),
+      serviceCode: hop.serviceCode,
+      ...(hop.networkCode ? { networkCode: hop.networkCode } : {}),
+      input: null,
+      text: hop.text,
+      screen: '@error',
+      lang: journey.defaultLanguage,
+      replyKind: reply.kind,
+      reply: reply.text,
+      latencyMs: clock() - arrivedAt,
+      outcome: 'error',
+    });
   }
 
   const events = async (c: import('hono').Context) => {
