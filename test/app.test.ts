@@ -104,7 +104,7 @@ describe('hops', () => {
     await t.hop({ sessionId: id, text: '1' });
     const body = await expectPhoneValid(await t.hop({ sessionId: id, text: '1*what is 2*3' }));
     expect(body).toBe(
-      'CON Malaria is spread by mosquitoes. Sleep under a treated net.\n1. Helpful 2. Not helpful 0. Back',
+      'CON Malaria is spread by mosquitoes. Sleep under a treated net.\n1. Helpful\n2. Not helpful\n0. Back',
     );
     const sent = t.ollama.generations().at(-1)?.body as { messages: { role: string; content: string }[] };
     expect(sent.messages.at(-1)).toEqual({ role: 'user', content: 'what is 2*3' });

@@ -36,7 +36,7 @@ describe('against the running gateway with a model', () => {
       ASK,
       {
         kind: 'CON',
-        text: 'Malaria is spread by mosquitoes. Sleep under a treated net.\n1. Helpful 2. Not helpful 0. Back',
+        text: 'Malaria is spread by mosquitoes. Sleep under a treated net.\n1. Helpful\n2. Not helpful\n0. Back',
       },
     ]);
     expect(run.stderr).not.toContain('warning');

@@ -108,7 +108,7 @@ describe('asking a question', () => {
   it('shows a short answer on one screen with the rating', () => {
     expect(show(asked, answer('Malaria is a disease spread by mosquitoes.'))).toEqual({
       kind: 'CON',
-      text: 'Malaria is a disease spread by mosquitoes.\n1. Helpful 2. Not helpful 0. Back',
+      text: 'Malaria is a disease spread by mosquitoes.\n1. Helpful\n2. Not helpful\n0. Back',
     });
   });
 
@@ -116,21 +116,21 @@ describe('asking a question', () => {
     const long = Array.from({ length: 12 }, (_, i) => `Sentence number ${i + 1} about malaria.`).join(' ');
     const a = answer(long);
     const first = shown(asked, a);
-    expect(first.reply.text.endsWith('\n1. More 0. Back')).toBe(true);
-    const seen: string[] = [first.reply.text.replace('\n1. More 0. Back', '')];
+    expect(first.reply.text.endsWith('\n1. More\n0. Back')).toBe(true);
+    const seen: string[] = [first.reply.text.replace('\n1. More\n0. Back', '')];
     let state = first.state;
     for (let i = 0; i < 10; i++) {
       const r = press(state, '1', a);
       state = r.state;
       const text = r.reply!.text;
-      if (text.endsWith('\n1. Helpful 2. Not helpful 0. Back')) {
-        seen.push(text.replace('\n1. Helpful 2. Not helpful 0. Back', ''));
+      if (text.endsWith('\n1. Helpful\n2. Not helpful\n0. Back')) {
+        seen.push(text.replace('\n1. Helpful\n2. Not helpful\n0. Back', ''));
         break;
       }
-      seen.push(text.replace('\n1. More 0. Back', ''));
+      seen.push(text.replace('\n1. More\n0. Back', ''));
     }
     expect(seen.join(' ')).toBe(long);
-    expect(press(state, '0', a).reply?.text).toBe(`${seen.at(-2)}\n1. More 0. Back`);
+    expect(press(state, '0', a).reply?.text).toBe(`${seen.at(-2)}\n1. More\n0. Back`);
   });
 
   it('rates the answer on its last page, then goes to the thanks screen', () => {
@@ -148,7 +148,7 @@ describe('asking a question', () => {
     expect(waiting.reply.text).toBe('Still working on your answer.\n1. Get answer\n0. Back');
     expect(press(waiting.state, '1', answer('', false)).reply?.text).toBe(waiting.reply.text);
     expect(press(waiting.state, '1', answer('It is ready now.')).reply?.text).toBe(
-      'It is ready now.\n1. Helpful 2. Not helpful 0. Back',
+      'It is ready now.\n1. Helpful\n2. Not helpful\n0. Back',
     );
   });
 

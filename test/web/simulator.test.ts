@@ -71,7 +71,7 @@ describe('against the running gateway with a model', () => {
     await page.keyboard.type('what is malaria'); // the reply field has the focus
     await page.keyboard.press('Enter');
     expect(await screenAfterHop(page, 'con')).toBe(
-      'Malaria is spread by mosquitoes. Sleep under a treated net.\n1. Helpful 2. Not helpful 0. Back',
+      'Malaria is spread by mosquitoes. Sleep under a treated net.\n1. Helpful\n2. Not helpful\n0. Back',
     );
     const hops = await page.locator('#hops > li').allTextContents();
     expect(hops).toHaveLength(3);
