@@ -73,6 +73,7 @@ const SCHEMA = z.object({
   TRUST_PROXY: bool.default(false),
   HOP_RATE_PER_MINUTE: int(0, 100_000).default(60),
   QUESTION_RATE_PER_MINUTE: int(0, 10_000).default(6),
+  SIMULATOR_ENABLED: bool.default(true),
 });
 
 export type Config = Readonly<

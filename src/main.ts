@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
+import type { Hono } from 'hono';
 import { createApp } from './app.ts';
 import { type Config, loadConfig } from './config.ts';
 import { loadJourney } from './engine/load.ts';
@@ -115,7 +116,9 @@ async function main(): Promise<void> {
           tzOffsetMinutes: config.TIMEZONE_OFFSET_MINUTES,
         }),
       ],
-      ['/simulator', createSimulatorRoutes({ callbackPath: '/ussd' })],
+      ...(config.SIMULATOR_ENABLED
+        ? [['/simulator', createSimulatorRoutes({ callbackPath: '/ussd' })] as [string, Hono]]
+        : []),
     ],
   });
 
