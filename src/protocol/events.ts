@@ -1,27 +1,16 @@
 // AT's end-of-session notification (shared/research/at-protocol.md §4): parsed leniently, since
 // notifications may be late, duplicated, for sessions we never saw, and `cost` arrives both as
 // "KES 0.10" and as a number. Pure; the app stores the result in the interaction log.
+import type { SessionEndRow } from '../log/types.ts';
 import { normalizePhone } from '../phone.ts';
 import { parseCost } from './cost.ts';
 
-export interface SessionEnd {
-  sessionId: string;
-  serviceCode: string;
-  networkCode: string;
+/** The notification's fields as the log stores them, with the phone number still in clear. */
+export type SessionEnd = Omit<SessionEndRow, 'at' | 'phoneHash' | 'phone' | 'raw'> & {
   phoneNumber: string;
-  date: string;
-  status: string;
-  costRaw: string;
-  costAmount: number | null;
-  costCurrency: string | null;
-  durationMs: number | null;
-  hopsCount: number | null;
-  input: string;
-  lastAppResponse: string;
-  errorMessage: string;
   /** Every field as received. */
   raw: Record<string, string>;
-}
+};
 
 const FIELD_MAX = 2048;
 
