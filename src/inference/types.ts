@@ -14,7 +14,10 @@ export interface GenerateRequest {
   numPredict: number;
 }
 
-/** One streamed piece; the last one carries `done`. */
+/**
+ * One streamed piece; the last one carries `done`. A driver may yield an empty piece when the
+ * response starts, so a later failure reads as a broken stream rather than an unreachable server.
+ */
 export interface GenerateChunk {
   text: string;
   done?: {
@@ -84,4 +87,12 @@ export interface Answerer {
   readiness(): Promise<ModelHealth>;
   /** Aborts background generations. */
   close(): Promise<void>;
+}
+
+/** Curated answers (menus/faq.yaml): instant, and still there when the model is down. */
+export interface Faq {
+  /** The answer for a question matching one of the variants (normalised text), or null. */
+  match(question: string, lang: Lang): string | null;
+  /** Number of entries. */
+  readonly size: number;
 }

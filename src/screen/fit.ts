@@ -59,9 +59,9 @@ export function fitText(text: string, max: number): string {
   if (septets(text) <= max) return text;
   if (max <= ELLIPSIS.length) return takeSeptets(text, max);
   const head = takeSeptets(text, max - ELLIPSIS.length);
-  const sentenceEnd = lastSentenceEnd(head);
+  const sentenceEnd = lastSentenceEnd(head, text[head.length]);
   if (sentenceEnd >= head.length * 0.6) return head.slice(0, sentenceEnd).trimEnd();
-  return cutAtWord(head) + ELLIPSIS;
+  return cutAtWord(head, text[head.length]) + ELLIPSIS;
 }
 
 /**
@@ -69,7 +69,8 @@ export function fitText(text: string, max: number): string {
  * spaces gives back the (whitespace-collapsed) text: nothing is lost.
  */
 export function paginate(text: string, budget: number): string[] {
-  if (budget < 1) throw new RangeError('page budget must be positive');
+  // Below 2 an extension character (2 septets) could never be placed: the loop would not advance.
+  if (budget < 2) throw new RangeError('page budget must be at least 2 septets');
   const pages: string[] = [];
   let rest = collapseWhitespace(text);
   while (rest.length > 0) {
@@ -78,9 +79,11 @@ export function paginate(text: string, budget: number): string[] {
       break;
     }
     const head = takeSeptets(rest, budget);
+    const next = rest[head.length];
     // Fall back on a word boundary, then on a hard cut: a 200-letter "word" still pages.
-    const sentenceEnd = lastSentenceEnd(head);
-    let cut = sentenceEnd >= head.length * 0.5 ? sentenceEnd : head.lastIndexOf(' ');
+    const sentenceEnd = lastSentenceEnd(head, next);
+    let cut =
+      sentenceEnd >= head.length * 0.5 ? sentenceEnd : next === ' ' ? head.length : head.lastIndexOf(' ');
     if (cut <= 0) cut = head.length;
     pages.push(rest.slice(0, cut).trimEnd());
     rest = rest.slice(cut).trimStart();
@@ -101,14 +104,22 @@ export function takeSeptets(text: string, max: number): string {
   return text.slice(0, end);
 }
 
-function lastSentenceEnd(text: string): number {
+/**
+ * Index just after the last sentence end in `text`, a prefix of a longer string whose next
+ * character is `next`. A stop at the very end of the prefix counts only when the full string
+ * breaks there too: "Take 2.5 mg" must not be cut to "Take 2.".
+ */
+function lastSentenceEnd(text: string, next: string | undefined): number {
   let best = -1;
-  for (const m of text.matchAll(/[.!?](?=\s|$)/g)) best = m.index + 1;
+  for (const m of text.matchAll(/[.!?](?=\s|$)/g)) {
+    const atEnd = m.index + 1 === text.length;
+    if (!atEnd || next === undefined || /\s/.test(next)) best = m.index + 1;
+  }
   return best;
 }
 
-function cutAtWord(text: string): string {
-  const space = text.lastIndexOf(' ');
+function cutAtWord(text: string, next: string | undefined): string {
+  const space = next === ' ' ? text.length : text.lastIndexOf(' ');
   const cut = space > text.length * 0.5 ? text.slice(0, space) : text;
   return cut.replace(/[\s,;:-]+$/, '');
 }
