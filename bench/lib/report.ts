@@ -1,0 +1,193 @@
+// The benchmark's tables and verdicts: per-round rows, medians per server, the gateway's ratios to
+// the peer and to the ceiling, and each target of issue 7 as PASS/MISS. Formatting only; it must
+// not measure anything.
+import type { AskFigures } from './ask-scenario.ts';
+
+/** What shared/bench-peer/load.mjs prints with --json. */
+export interface LoadFigures {
+  hops: number;
+  hops_per_s: number;
+  p50_ms: number;
+  p99_ms: number;
+  max_ms: number;
+  errors: number;
+  timeouts: number;
+  violations: number;
+  menu_mismatches: number;
+  replies_checked: number;
+  sessions_started: number;
+  first_violation: unknown;
+}
+
+export interface Row {
+  server: string;
+  round: number;
+  load: LoadFigures;
+  rssMb: number;
+  cpuSeconds: number;
+  wallSeconds: number;
+  /** From spawn to the start of the load (start-up and check.mjs). */
+  startUpMs?: number;
+  /** The gateway's SQLite log: hop rows written by the time it stopped. */
+  logRows?: number | null;
+}
+
+export interface CheckResult {
+  server: string;
+  round: number;
+  passed: number;
+  failed: number;
+  failedTexts: string[];
+}
+
+const TARGETS = { peerRatio: 3, limitRatio: 0.5, p99Ms: 25, rssMb: 120 };
+
+export function printMenuTable(
+  rows: Row[],
+  o: { duration: number; connections: number; warmup: number },
+): void {
+  console.log(
+    `\nmenu load (shared/bench-peer/load.mjs): ${o.duration} s at ${o.connections} connections after ${o.warmup} s warm-up`,
+  );
+  console.log(
+    '| server | round | hops/s | p50 ms | p99 ms | max ms | errors | violations | wrong replies | CPU s per 1k hops | peak RSS MB |',
+  );
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of rows) {
+    const l = r.load;
+    const wrong = l.replies_checked ? `${((100 * l.menu_mismatches) / l.replies_checked).toFixed(1)}%` : '-';
+    console.log(
+      `| ${r.server} | ${r.round} | ${l.hops_per_s} | ${l.p50_ms} | ${l.p99_ms} | ${l.max_ms} | ${l.errors} | ${l.violations} | ${wrong} | ${cpuPerK(r)} | ${r.rssMb} |`,
+    );
+  }
+  console.log('\nmedian over rounds (range):');
+  console.log('| server | hops/s | p99 ms | peak RSS MB | gateway ÷ this |');
+  console.log('|---|---|---|---|---|');
+  const gw = rows.filter((r) => r.server === 'gateway');
+  for (const name of [...new Set(rows.map((r) => r.server))]) {
+    const mine = rows.filter((r) => r.server === name);
+    const ratio = name === 'gateway' || gw.length === 0 ? '' : ratioText(gw, mine);
+    console.log(
+      `| ${name} | ${spread(mine.map((r) => r.load.hops_per_s))} | ${spread(mine.map((r) => r.load.p99_ms))} | ${Math.max(...mine.map((r) => r.rssMb))} | ${ratio} |`,
+    );
+  }
+  for (const r of gw) {
+    if (r.logRows !== undefined)
+      console.log(
+        `gateway round ${r.round}: ${r.logRows ?? '?'} hop rows in its SQLite log (${r.load.hops} hops measured, plus warm-up and check)`,
+      );
+  }
+}
+
+export function printAsk(
+  a: AskFigures,
+  fake: { generations: number; peakConcurrent: number },
+  deadlineMs: number,
+): void {
+  console.log(
+    `\nask scenario: ${a.askers} askers at once (dial, 1, a question of their own), HOP_DEADLINE_MS=${deadlineMs}`,
+  );
+  console.log(
+    '| ask hop p50 ms | p99 ms | max ms | over deadline+100 | 5xx | errors | violations | page | still thinking | busy | other |',
+  );
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log(
+    `| ${a.askP50Ms} | ${a.askP99Ms} | ${a.askMaxMs} | ${a.overDeadline} | ${a.status5xx} | ${a.errors} | ${a.violations} | ${a.page} | ${a.thinking} | ${a.busy} | ${a.other} |`,
+  );
+  console.log(`fake Ollama: ${fake.generations} generations, at most ${fake.peakConcurrent} at once`);
+  if (a.over182WithPrefix > 0)
+    console.log(
+      `note: ${a.over182WithPrefix} replies are over 182 characters counting the 'CON ' prefix (182 septets of text after it is our rule)`,
+    );
+  if (a.firstOther) console.log(`first 'other' reply: ${JSON.stringify(a.firstOther)}`);
+}
+
+/** Each target as a line; `correct` covers errors, violations and deadlines, `fast` the speed and memory targets. */
+export function judge(rows: Row[], checks: CheckResult[], ask: AskFigures | null, deadlineMs: number) {
+  const lines: string[] = ['targets (issue 7):'];
+  let correct = true;
+  let fast = true;
+  const line = (ok: boolean, kind: 'correct' | 'fast', text: string) => {
+    lines.push(`  ${ok ? 'PASS' : 'MISS'}  ${text}`);
+    if (!ok && kind === 'correct') correct = false;
+    if (!ok && kind === 'fast') fast = false;
+  };
+  const gw = rows.filter((r) => r.server === 'gateway');
+  if (gw.length > 0) {
+    const errors = sum(gw.map((r) => r.load.errors));
+    const violations = sum(gw.map((r) => r.load.violations));
+    line(
+      errors === 0 && violations === 0,
+      'correct',
+      `gateway: ${errors} errors, ${violations} protocol violations`,
+    );
+    const bad = checks
+      .filter((c) => c.server === 'gateway')
+      .flatMap((c) => c.failedTexts.filter((text) => !/^1\*./.test(text)));
+    const passed = checks.filter((c) => c.server === 'gateway').map((c) => c.passed);
+    line(
+      bad.length === 0,
+      'correct',
+      `check.mjs: ${passed.join(', ')} of 22 passed; failures other than the 3 Answer cases: ${bad.length === 0 ? 'none' : JSON.stringify(bad)}`,
+    );
+    const p99 = median(gw.map((r) => r.load.p99_ms));
+    line(p99 <= TARGETS.p99Ms, 'fast', `gateway p99 ${p99} ms (median of rounds) <= ${TARGETS.p99Ms} ms`);
+    const rss = Math.max(...gw.map((r) => r.rssMb));
+    line(rss <= TARGETS.rssMb, 'fast', `gateway peak RSS ${rss} MB <= ${TARGETS.rssMb} MB`);
+    for (const [name, target] of [
+      ['peer', TARGETS.peerRatio],
+      ['limit', TARGETS.limitRatio],
+    ] as const) {
+      const other = rows.filter((r) => r.server === name);
+      if (other.length === 0) continue;
+      const ratio = median(gw.map((r) => r.load.hops_per_s)) / median(other.map((r) => r.load.hops_per_s));
+      line(
+        ratio >= target,
+        'fast',
+        `gateway hops/s = ${ratio.toFixed(2)} x the ${name}'s (target >= ${target})`,
+      );
+    }
+  }
+  if (ask) {
+    line(
+      ask.overDeadline === 0,
+      'correct',
+      `ask: ${ask.overDeadline} ask hops over HOP_DEADLINE_MS + 100 = ${deadlineMs + 100} ms (max ${ask.askMaxMs} ms)`,
+    );
+    line(
+      ask.status5xx === 0 && ask.errors === 0 && ask.violations === 0,
+      'correct',
+      `ask: ${ask.status5xx} 5xx, ${ask.errors} errors, ${ask.violations} violations`,
+    );
+  }
+  return { lines, correct, fast };
+}
+
+function ratioText(gw: Row[], other: Row[]): string {
+  const rounds = gw.flatMap((g) => {
+    const o = other.find((r) => r.round === g.round);
+    return o ? [g.load.hops_per_s / o.load.hops_per_s] : [];
+  });
+  return `${spread(rounds, 2)} x`;
+}
+
+function cpuPerK(r: Row): string {
+  const hops = (r.load.hops_per_s * r.wallSeconds) / 1000;
+  return hops > 0 ? (r.cpuSeconds / hops).toFixed(3) : '-';
+}
+
+function spread(xs: number[], digits = 0): string {
+  const f = (x: number) => x.toFixed(digits);
+  if (xs.length <= 1) return f(xs[0] ?? 0);
+  return `${f(median(xs))} (${f(Math.min(...xs))}–${f(Math.max(...xs))})`;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
+}
+
+function sum(xs: number[]): number {
+  return xs.reduce((a, b) => a + b, 0);
+}

@@ -1,0 +1,70 @@
+// How each server under test is started, and the gateway's settings for the benchmark: the
+// reference menu, a real Redis, a real SQLite log in a temp dir, a fake Ollama on loopback, rate
+// limits off and a quota no dialer reaches (load.mjs reuses phone numbers). It must not change
+// what the gateway does: only configuration, through the same env `npm start` reads.
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../../test/helpers/gateway-process.ts';
+
+export interface ServerSpec {
+  name: string;
+  command: string[];
+  cwd: string;
+  env: Record<string, string>;
+}
+
+export interface GatewayOptions {
+  redisUrl: string;
+  redisPrefix: string;
+  databasePath: string;
+  ollamaUrl: string;
+  logLevel: string;
+  hopDeadlineMs: number;
+  /** Extra node flags, e.g. --cpu-prof. */
+  nodeFlags: string[];
+  /** GATEWAY_CMD: run this instead (split on spaces), e.g. "npm start". */
+  command?: string | undefined;
+  extraEnv?: Record<string, string>;
+}
+
+export const REFERENCE_MENU = join(PROJECT_ROOT, 'bench/reference-menu');
+
+export function gatewaySpec(o: GatewayOptions): ServerSpec {
+  const command = o.command
+    ? o.command.split(/\s+/).filter(Boolean)
+    : [process.execPath, ...o.nodeFlags, '--import', 'tsx', 'src/main.ts'];
+  return {
+    name: 'gateway',
+    command,
+    cwd: PROJECT_ROOT,
+    env: {
+      HOST: '127.0.0.1',
+      MENUS_DIR: REFERENCE_MENU,
+      LOG_LEVEL: o.logLevel,
+      REDIS_URL: o.redisUrl,
+      REDIS_KEY_PREFIX: o.redisPrefix,
+      DATABASE_PATH: o.databasePath,
+      OLLAMA_HOST: o.ollamaUrl,
+      OLLAMA_WARMUP: 'false',
+      HOP_DEADLINE_MS: String(o.hopDeadlineMs),
+      HOP_RATE_PER_MINUTE: '0',
+      QUESTION_RATE_PER_MINUTE: '0',
+      DAILY_QUESTION_QUOTA: '10000',
+      PHONE_HASH_SECRET: 'bench-phone-hash-secret-0123456789',
+      NODE_ENV: 'production',
+      ...o.extraEnv,
+    },
+  };
+}
+
+export function limitSpec(peerDir: string): ServerSpec {
+  return { name: 'limit', command: [process.execPath, 'limit/server.mjs'], cwd: peerDir, env: {} };
+}
+
+export function peerSpec(peerDir: string, redisUrl: string): ServerSpec {
+  return {
+    name: 'peer',
+    command: [process.execPath, 'peer/server.js'],
+    cwd: peerDir,
+    env: { REDIS_URL: redisUrl },
+  };
+}

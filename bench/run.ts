@@ -1,0 +1,288 @@
+// `npm run bench` (issue 7): the gateway side by side with the most-used peer (ussd-menu-builder +
+// express + Redis) and the bare Hono ceiling, in one run, on the same reference menu and the same
+// load (../shared/bench-peer/load.mjs: dialers walking whole sessions), then the ask scenario.
+// Starts what it needs (a private Redis, a fake Ollama, a SQLite log in a temp dir), loopback only,
+// bounded in time. env: DURATION (10 s), CONNECTIONS (50), WARMUP (2 s), ROUNDS (2), ASKERS (200),
+// HOP_DEADLINE_MS (5000), LOG_LEVEL (warn), SERVERS (limit,peer,gateway), ASK (1), PROFILE (0: 1
+// writes a --cpu-prof of the gateway's first round and prints its top frames), GATEWAY_CMD,
+// BENCH_PEER_DIR, BENCH_ENFORCE (1: exit 1 when a speed target is missed, not only correctness).
+import { mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { loadJourney } from '../src/engine/load.ts';
+import { t } from '../src/engine/render.ts';
+import { startFakeOllama } from '../test/helpers/fake-ollama.ts';
+import { freePort, PROJECT_ROOT } from '../test/helpers/gateway-process.ts';
+import { runAskScenario } from './lib/ask-scenario.ts';
+import { formatSummary, summariseProfile } from './lib/cpu-profile.ts';
+import { preparePeerCopy } from './lib/peer-copy.ts';
+import { redisPing, runCommand, runToEnd, sleep, startRedis, startServer } from './lib/procs.ts';
+import { type CheckResult, judge, printAsk, printMenuTable, type Row } from './lib/report.ts';
+import { gatewaySpec, limitSpec, peerSpec, REFERENCE_MENU, type ServerSpec } from './lib/servers.ts';
+
+const num = (name: string, fallback: number) => {
+  const v = Number(process.env[name] ?? fallback);
+  if (!Number.isFinite(v) || v < 0) throw new Error(`[bench] ${name} must be a number`);
+  return v;
+};
+const DURATION = Math.min(num('DURATION', 10), 120);
+const CONNECTIONS = Math.min(num('CONNECTIONS', 50), 1000);
+const WARMUP = Math.min(num('WARMUP', 2), 30);
+const ROUNDS = Math.max(1, Math.min(num('ROUNDS', 2), 10));
+const ASKERS = Math.min(num('ASKERS', 200), 2000);
+const HOP_DEADLINE_MS = num('HOP_DEADLINE_MS', 5000);
+const LOG_LEVEL = process.env['LOG_LEVEL'] ?? 'warn';
+const SERVERS = (process.env['SERVERS'] ?? 'limit,peer,gateway').split(',').map((s) => s.trim());
+const PROFILE = process.env['PROFILE'] === '1';
+const ASK = process.env['ASK'] !== '0';
+const PEER_SOURCE = resolve(process.env['BENCH_PEER_DIR'] ?? join(PROJECT_ROOT, '../shared/bench-peer'));
+
+const say = (line: string) => process.stderr.write(`${line}\n`);
+
+async function main(): Promise<number> {
+  const work = mkdtempSync(join(tmpdir(), 'ussd-bench-'));
+  const runId = Date.now().toString(36);
+  say(`bench: ${DURATION} s x ${ROUNDS} rounds at ${CONNECTIONS} connections; logs in ${work}`);
+  say(
+    `machine: ${cpus().length} cores, node ${process.version}, load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  const peerDir = await preparePeerCopy(PEER_SOURCE, say);
+
+  const redisPort = await freePort();
+  const privateRedis = await startRedis(redisPort, join(work, 'redis.log'));
+  let redisUrl = privateRedis?.url;
+  if (!redisUrl) {
+    if (!(await redisPing(6379))) throw new Error('[bench] no redis-server to start and none on 6379');
+    redisUrl = 'redis://127.0.0.1:6379';
+  }
+  say(`redis: ${redisUrl}${privateRedis ? ' (private)' : ' (shared, own key prefix)'}`);
+  const instant = await startFakeOllama({}); // answers at once: the menu load's questions
+  const stops: (() => Promise<void>)[] = [() => instant.close()];
+  if (privateRedis) stops.push(() => privateRedis.stop());
+
+  try {
+    const rows: Row[] = [];
+    const checks: CheckResult[] = [];
+    let profile: { file: string | null; skipMs: number } | null = null;
+    for (let round = 1; round <= ROUNDS; round++) {
+      // The order turns each round, so a drift in machine load does not always favour one server.
+      const order = SERVERS.map((_, i) => SERVERS[(i + round - 1) % SERVERS.length] ?? '');
+      for (const name of order) {
+        const profileDir = PROFILE && round === 1 && name === 'gateway' ? join(work, 'profile') : null;
+        const dbPath = join(work, `gateway-${round}.db`);
+        const spec = specFor(name, {
+          peerDir,
+          redisUrl,
+          runId,
+          round,
+          dbPath,
+          ollamaUrl: instant.url,
+          profileDir,
+        });
+        const row = await measure(spec, round, work, peerDir, checks);
+        if (name === 'gateway') row.logRows = countHopRows(dbPath);
+        rows.push(row);
+        if (profileDir) profile = { file: newestProfile(profileDir), skipMs: row.startUpMs ?? 0 };
+      }
+    }
+    printMenuTable(rows, { duration: DURATION, connections: CONNECTIONS, warmup: WARMUP });
+
+    let ask = null;
+    if (ASK && SERVERS.includes('gateway')) ask = await askScenario(redisUrl, runId, work);
+    if (ask) printAsk(ask.figures, ask.fake, HOP_DEADLINE_MS);
+    if (profile?.file) {
+      const summary = summariseProfile(profile.file, PROJECT_ROOT, 25, profile.skipMs);
+      console.log(
+        `\ngateway CPU profile, round 1, start-up left out:\n${formatSummary(summary)}\n(${profile.file})`,
+      );
+    }
+
+    const verdict = judge(rows, checks, ask?.figures ?? null, HOP_DEADLINE_MS);
+    console.log(`\n${verdict.lines.join('\n')}`);
+    writeFileSync(join(work, 'results.json'), JSON.stringify({ rows, checks, ask }, null, 2));
+    console.log(
+      `\nmachine load average after the run: ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
+    if (!verdict.correct) return 1;
+    return process.env['BENCH_ENFORCE'] === '1' && !verdict.fast ? 1 : 0;
+  } finally {
+    for (const stop of stops) await stop().catch(() => {});
+  }
+}
+
+function specFor(
+  name: string,
+  o: {
+    peerDir: string;
+    redisUrl: string;
+    runId: string;
+    round: number;
+    dbPath: string;
+    ollamaUrl: string;
+    profileDir: string | null;
+  },
+): ServerSpec {
+  if (name === 'limit') return limitSpec(o.peerDir);
+  if (name === 'peer') return peerSpec(o.peerDir, o.redisUrl);
+  if (name !== 'gateway') throw new Error(`[bench] unknown server '${name}' (limit, peer, gateway)`);
+  if (o.profileDir) mkdirSync(o.profileDir, { recursive: true });
+  return gatewaySpec({
+    redisUrl: o.redisUrl,
+    redisPrefix: `bench${o.runId}r${o.round}:`,
+    databasePath: o.dbPath,
+    ollamaUrl: o.ollamaUrl,
+    logLevel: LOG_LEVEL,
+    hopDeadlineMs: HOP_DEADLINE_MS,
+    nodeFlags: o.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`] : [],
+    command: process.env['GATEWAY_CMD'],
+  });
+}
+
+/** One server, one round: start, check the 22 replies, load it, read its peak RSS and CPU, stop. */
+async function measure(
+  spec: ServerSpec,
+  round: number,
+  work: string,
+  peerDir: string,
+  checks: CheckResult[],
+): Promise<Row> {
+  const port = await freePort();
+  say(`== ${spec.name} (round ${round}) on port ${port}`);
+  const spawnedAt = Date.now();
+  const server = await startServer({ ...spec, port, logFile: join(work, `${spec.name}-${round}.log`) });
+  try {
+    const check = await runCheck(server.url, peerDir);
+    checks.push({ server: spec.name, round, ...check });
+    await sleep(200);
+    const cpuBefore = server.cpuSeconds();
+    const startUpMs = Date.now() - spawnedAt;
+    const args = ['--url', server.url, '--duration', String(DURATION), '--connections', String(CONNECTIONS)];
+    const out = await runCommand(
+      [process.execPath, 'load.mjs', ...args, '--warmup', String(WARMUP), '--json'],
+      {
+        cwd: peerDir,
+        timeoutMs: (DURATION + WARMUP + 60) * 1000,
+      },
+    );
+    const cpuSeconds = server.cpuSeconds() - cpuBefore;
+    return {
+      server: spec.name,
+      round,
+      load: JSON.parse(out.trim().split('\n').at(-1) ?? '{}'),
+      rssMb: server.peakRssMb(),
+      cpuSeconds,
+      wallSeconds: DURATION + WARMUP,
+      startUpMs,
+    };
+  } finally {
+    await server.stop();
+  }
+}
+
+async function runCheck(url: string, peerDir: string): Promise<Omit<CheckResult, 'server' | 'round'>> {
+  // check.mjs exits 1 when a case fails; its report on stdout is what we want either way.
+  const { stdout: out } = await runToEnd([process.execPath, 'check.mjs', '--url', url], {
+    cwd: peerDir,
+    timeoutMs: 60_000,
+  });
+  const summary = /(\d+) passed, (\d+) failed/.exec(out);
+  const failedTexts = [...out.matchAll(/^FAIL text=(".*") status=/gm)].map((m) => JSON.parse(m[1] ?? '""'));
+  return { passed: Number(summary?.[1] ?? 0), failed: Number(summary?.[2] ?? 22), failedTexts };
+}
+
+/** 200 askers against a fake Ollama at 30 tokens/s, the first token after 400 ms. */
+async function askScenario(redisUrl: string, runId: string, work: string) {
+  const answer = LONG_ANSWER;
+  const fake = await startFakeOllama({ firstTokenMs: 400, tokenMs: 1000 / 30, answer });
+  try {
+    const spec = specFor('gateway', {
+      peerDir: '',
+      redisUrl,
+      runId,
+      round: 0,
+      dbPath: join(work, 'gateway-ask.db'),
+      ollamaUrl: fake.url,
+      profileDir: null,
+    });
+    const port = await freePort();
+    say(`== ask scenario: ${ASKERS} askers, fake Ollama 400 ms + 30 tokens/s, port ${port}`);
+    const server = await startServer({ ...spec, port, logFile: join(work, 'gateway-ask.log') });
+    try {
+      const journey = loadJourney(REFERENCE_MENU, { dailyQuota: 10_000, price: 'KES 20', days: 30 });
+      const texts = {
+        thinking: t(journey.texts.thinking, 'en'),
+        busy: t(journey.texts.failure.busy, 'en'),
+        pageFooters: [t(journey.texts.answerMore, 'en'), t(journey.texts.answerLast, 'en')],
+      };
+      const figures = await runAskScenario({
+        url: server.url,
+        askers: ASKERS,
+        deadlineMs: HOP_DEADLINE_MS,
+        texts,
+      });
+      const gens = fake.generations().filter((g) => g.body !== null);
+      return { figures, fake: { generations: gens.length, peakConcurrent: peakConcurrency(gens) } };
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    await fake.close();
+  }
+}
+
+function peakConcurrency(reqs: { at: number; closedAt: number | null }[]): number {
+  const events = reqs.flatMap((r) => [
+    [r.at, 1],
+    [r.closedAt ?? Number.POSITIVE_INFINITY, -1],
+  ]);
+  events.sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0) || (a[1] ?? 0) - (b[1] ?? 0));
+  let now = 0;
+  let peak = 0;
+  for (const [, d] of events) {
+    now += d ?? 0;
+    peak = Math.max(peak, now);
+  }
+  return peak;
+}
+
+function countHopRows(dbPath: string): number | null {
+  try {
+    const db = new BetterSqlite3(dbPath, { readonly: true });
+    try {
+      return (db.prepare('SELECT count(*) AS n FROM hops').get() as { n: number }).n;
+    } finally {
+      db.close();
+    }
+  } catch {
+    return null;
+  }
+}
+
+/** The main thread's profile: the largest file (tsx's module loader thread writes a small one too). */
+function newestProfile(dir: string): string | null {
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .map((f) => ({ path: join(dir, f), size: statSync(join(dir, f)).size }))
+    .sort((a, b) => b.size - a.size);
+  return files[0]?.path ?? null;
+}
+
+/** About 130 words: longer than one screen, so the answer pages and a slot stays busy ~4.7 s. */
+const LONG_ANSWER = Array.from(
+  { length: 13 },
+  (_, i) =>
+    `Point ${i + 1}: sleep under a treated net every night, and see a health worker if a fever lasts.`,
+).join(' ');
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    say(`bench failed: ${(error as Error)?.stack ?? String(error)}`);
+    process.exit(2);
+  },
+);
