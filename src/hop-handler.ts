@@ -4,7 +4,7 @@
 // module keeps the model's share of that deadline and throws only into the app's error funnel.
 import { randomUUID } from 'node:crypto';
 import { answerPageSeptets, t } from './engine/render.ts';
-import { showAnswer, start, step, walk } from './engine/step.ts';
+import { showAnswer, start, walk, walkFrom } from './engine/step.ts';
 import type { Journey, StepContext, StepResult, StoredSession } from './engine/types.ts';
 import type { Answerer } from './inference/types.ts';
 import type { InteractionLog } from './log/types.ts';
@@ -102,8 +102,10 @@ export function createHopHandler(deps: HopDeps) {
       const ctx = context(snapshot, clock());
       const input = stored ? newInput(stored.text, hop.text) : hop.text === '' ? null : hop.text;
       let result: StepResult;
-      if (stored && input !== null) result = step(journey, stored.engine, input, ctx);
-      else if (hop.text === '') result = start(journey, ctx);
+      if (stored && input !== null) {
+        const from = { state: stored.engine, reply: stored.reply, effects: [] };
+        result = walkFrom(journey, from, input, ctx);
+      } else if (hop.text === '') result = start(journey, ctx);
       else result = walk(journey, hop.text, ctx); // unknown session, or text that does not extend ours
 
       let questionAsked: 0 | 1 = 0;

@@ -127,6 +127,18 @@ describe('hops', () => {
     expect(questions).toHaveLength(1);
   });
 
+  it('applies each input when a hop brings several at once (hops it never saw)', async () => {
+    const id = sessionId();
+    await t.hop({ sessionId: id, text: '' });
+    expect(await (await t.hop({ sessionId: id, text: '2*1' })).text()).toBe(
+      'CON Choose language\n1. English\n2. Kiswahili\n0. Back',
+    );
+    const asked = await t.hop({ sessionId: id, text: '2*1*00*1*what is 2*3' });
+    expect(await asked.text()).toMatch(/^CON Malaria/);
+    const sent = t.ollama.generations().at(-1)?.body as { messages: { content: string }[] };
+    expect(sent.messages.at(-1)?.content).toBe('what is 2*3');
+  });
+
   it('walks the path of a session it has no state for (a shortcut dial)', async () => {
     const body = await expectPhoneValid(await t.hop({ sessionId: sessionId(), text: '2*1' }));
     expect(body).toBe('CON Choose language\n1. English\n2. Kiswahili\n0. Back');

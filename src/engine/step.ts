@@ -99,13 +99,22 @@ export function showAnswer(
 
 /**
  * A session we have no state for, with non-empty text (a shortcut dial such as *384*123*2#, or
- * state lost to a Redis restart): walk the path from the start one input at a time. Once a
- * free-text screen is reached, the rest of the text is its input, '*' and all. Only the last
- * step's effects are kept: earlier ones belong to hops that were already performed, if any.
+ * state lost to a Redis restart): walk the path from the start one input at a time.
  */
 export function walk(journey: Journey, text: string, ctx: StepContext): StepResult {
-  let result = start(journey, ctx);
-  let rest: string | null = text;
+  return walkFrom(journey, start(journey, ctx), text, ctx);
+}
+
+/**
+ * Applies `inputs` (one or more inputs joined by '*') from `from`, one at a time. Once a free-text
+ * screen is reached, the rest is its input, '*' and all: so a question typed as "what is 2*3"
+ * stays whole, and several inputs that arrive at once (hops we never saw) are each applied. Only
+ * the last step's effects are kept: earlier ones belong to hops that were performed, if at all,
+ * when they happened.
+ */
+export function walkFrom(journey: Journey, from: StepResult, inputs: string, ctx: StepContext): StepResult {
+  let result = from;
+  let rest: string | null = inputs;
   while (rest !== null) {
     if (result.reply?.kind === 'END') break;
     const screen = journey.screens.get(result.state.screen);
