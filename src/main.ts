@@ -122,7 +122,11 @@ async function main(): Promise<void> {
     ],
   });
 
-  let inFlight = 0;
+  // Responses not yet sent. On shutdown they go out with `Connection: close`: kept alive, their
+  // connections would hold server.close() open for the keep-alive timeout (5 s) after the last
+  // hop, and on a long HOP_DEADLINE_MS past the grace period, when the log is never flushed.
+  const pending = new Set<{ headersSent: boolean; setHeader(name: string, value: string): unknown }>();
+  let stopping = false;
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
     logger.info(
       {
@@ -135,17 +139,21 @@ async function main(): Promise<void> {
     );
   });
   server.on('request', (_req, res) => {
-    inFlight++;
-    res.once('close', () => inFlight--);
+    pending.add(res);
+    if (stopping) res.setHeader('Connection', 'close');
+    res.once('close', () => pending.delete(res));
   });
 
   warmModel(model, config, logger);
 
-  let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal, inFlight }, 'shutting down: no new connections, finishing hops in flight');
+    logger.info(
+      { signal, inFlight: pending.size },
+      'shutting down: no new connections, finishing hops in flight',
+    );
+    for (const res of pending) if (!res.headersSent) res.setHeader('Connection', 'close');
     const forced = setTimeout(() => {
       logger.error('shutdown took too long; exiting');
       process.exit(1);
