@@ -209,7 +209,13 @@ async function readForm(c: import('hono').Context): Promise<URLSearchParams | Re
   if (type === 'application/x-www-form-urlencoded' || type === '')
     return new URLSearchParams(await c.req.text());
   if (type === 'multipart/form-data') {
-    const body = await c.req.parseBody();
+    let body: Awaited<ReturnType<typeof c.req.parseBody>>;
+    try {
+      body = await c.req.parseBody();
+    } catch {
+      // A malformed multipart body (no boundary, garbage) is the client's fault, not a hop's.
+      return c.text('Bad request: the multipart body could not be read\n', 400);
+    }
     return new URLSearchParams(
       Object.entries(body).flatMap(([k, v]): [string, string][] => (typeof v === 'string' ? [[k, v]] : [])),
     );
