@@ -73,6 +73,10 @@ export function createRedisSessionStore<S = unknown>(
   // one round trip (two only if the script cache was flushed under a live connection).
   for (const [name, script] of Object.entries(SCRIPTS)) redis.defineCommand(name, script);
   const scripts = redis as unknown as ScriptCommands;
+  // A lease token only has to differ from every other holder's: this store's random id and a
+  // counter, instead of random bytes per hop (~3 % of a hop's CPU in the issue 7 profile).
+  const storeId = randomBytes(9).toString('base64url');
+  let leases = 0;
   let closed = false;
   const guard = <T>(op: string, fn: () => Promise<T>): Promise<T> =>
     closed
@@ -96,7 +100,7 @@ export function createRedisSessionStore<S = unknown>(
     begin: (key, leaseMs) =>
       guard('begin', async () => {
         const k = keys(key);
-        const token = randomBytes(12).toString('base64url');
+        const token = `${storeId}.${++leases}`;
         const hopKeys = [k.lease, k.session, k.profile, k.day, k.hopMinute, k.questionMinute];
         const leaseArg = Math.max(1, Math.round(leaseMs));
         const reply = await scripts.ussdSessionBegin(...hopKeys, token, leaseArg, MINUTE_COUNTER_TTL_SECONDS);
