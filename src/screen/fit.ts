@@ -41,14 +41,27 @@ export function cleanAnswer(raw: string): string {
   return lines.map((l, i) => (i < lines.length - 1 && !/[.!?:;,]$/.test(l) ? `${l}.` : l)).join(' ');
 }
 
+const CLEAN_CACHE_SIZE = 1024;
+const CLEAN_CACHE_MAX_LENGTH = 400;
+const cleaned = new Map<string, string>();
+
 /** Menu text → screen text: GSM-7, each line trimmed, blank edges removed (AT demos leak indents). */
 export function cleanScreen(text: string): string {
-  return toGsm(text)
+  // Menu screens repeat hop after hop (several cleanScreen calls each): ~3 % of a hop's CPU in the
+  // issue 7 profile, now one Map lookup. Bounded: short texts only, cleared whole when full.
+  const hit = cleaned.get(text);
+  if (hit !== undefined) return hit;
+  const result = toGsm(text)
     .split('\n')
     .map((l) => l.replace(/ {2,}/g, ' ').trim())
     .join('\n')
     .replace(/\n{3,}/g, '\n\n')
     .trim();
+  if (text.length <= CLEAN_CACHE_MAX_LENGTH) {
+    if (cleaned.size >= CLEAN_CACHE_SIZE) cleaned.clear();
+    cleaned.set(text, result);
+  }
+  return result;
 }
 
 /**
