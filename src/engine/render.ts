@@ -3,7 +3,7 @@
 // boot-time validation that every screen fits 182 septets in every language.
 import { cleanScreen, paginate, SCREEN_SEPTETS } from '../screen/fit.ts';
 import { septets } from '../screen/gsm7.ts';
-import type { Journey, LanguageOption, Option, Screen, Text } from './types.ts';
+import type { Journey, LanguageOption, OfferScreen, Option, Screen, Text } from './types.ts';
 
 /** Placeholders a screen text may use; anything else in braces is a menu error. */
 export const PLACEHOLDERS = ['questions_left', 'quota', 'price', 'days', 'plan', 'language'] as const;
@@ -92,4 +92,12 @@ export function answerPages(
 export function answerScreen(journey: Journey, lang: string, page: string, last: boolean): string {
   const footer = t(last ? journey.texts.answerLast : journey.texts.answerMore, lang);
   return cleanScreen(`${page}\n${footer}`);
+}
+
+/** An offer screen: its text and the accept and decline options. */
+export function offerText(screen: OfferScreen, lang: string, v: Vars): string {
+  return fill(
+    [t(screen.text, lang), `1. ${t(screen.accept, lang)}`, `2. ${t(screen.decline, lang)}`].join('\n'),
+    v,
+  );
 }

@@ -2,11 +2,12 @@
 // Pure (XState's pure transitions): no I/O, no clock, no randomness — time and ids come in
 // through StepContext, side effects go out as data for the handler to perform (issue 3).
 import type { Reply } from '../types.ts';
-import { answerPages, answerScreen, fill, menuPages, screenText, t, type Vars, withHint } from './render.ts';
-import type { AnswerView, Effect, EngineState, Journey, Screen, StepContext, StepResult } from './types.ts';
+import { menuPages, t } from './render.ts';
+import type { Effect, EngineState, Journey, Screen, StepContext, StepResult } from './types.ts';
+import { ANSWER_SCREEN, answerOf, answerView, errorReply, pagesOf, render, vars } from './view.ts';
 
-/** The built-in screen that shows an answer, its pages and the rating. */
-export const ANSWER_SCREEN = '@answer';
+export { ANSWER_SCREEN, vars };
+
 const MAX_TRAIL = 20;
 const DAY_MS = 86_400_000;
 
@@ -133,22 +134,6 @@ export function walkFrom(journey: Journey, from: StepResult, inputs: string, ctx
   return result;
 }
 
-/** The placeholders' values for this session. */
-export function vars(journey: Journey, state: EngineState, ctx: StepContext): Vars {
-  const subscribed = (ctx.profile.subscribedUntil ?? 0) > ctx.now;
-  const left = Math.max(0, ctx.dailyQuota - ctx.questionsToday);
-  const inputs = Object.fromEntries(Object.entries(state.inputs).map(([k, v]) => [`input.${k}`, v]));
-  return {
-    ...inputs,
-    questions_left: subscribed ? t(journey.texts.unlimited, state.lang) : String(left),
-    quota: String(ctx.dailyQuota),
-    price: ctx.price,
-    days: String(ctx.days),
-    plan: t(subscribed ? journey.texts.planPaid : journey.texts.planFree, state.lang),
-    language: t(journey.languageNames, state.lang),
-  };
-}
-
 function enter(
   journey: Journey,
   state: EngineState,
@@ -231,73 +216,6 @@ function answerStep(journey: Journey, state: EngineState, key: string, ctx: Step
   }
 }
 
-/** The session's answer, if it belongs to the question in view. */
-function answerOf(state: EngineState, ctx: StepContext) {
-  return ctx.answer && state.question && ctx.answer.id === state.question.id ? ctx.answer : null;
-}
-
-/** What the answer screen shows now. */
-function answerView(journey: Journey, state: EngineState, ctx: StepContext): AnswerView {
-  const progress = answerOf(state, ctx);
-  if (!progress) return 'gone';
-  const { pages } = pagesOf(journey, state, progress);
-  if (progress.failure !== undefined && pages.length === 0) return 'failed';
-  return pages[state.page] === undefined ? 'wait' : 'page';
-}
-
-function render(journey: Journey, state: EngineState, ctx: StepContext, hint: string | null): Reply {
-  const lang = state.lang;
-  const body = (text: string): string => (hint ? withHint(hint, text) : text);
-  if (state.screen === ANSWER_SCREEN) return renderAnswer(journey, state, ctx, hint);
-  const screen = journey.screens.get(state.screen);
-  if (!screen) return errorReply(journey, state);
-  const v = vars(journey, state, ctx);
-  switch (screen.type) {
-    case 'menu':
-    case 'language': {
-      const pages = menuPages(journey, screen, lang, v);
-      return { kind: 'CON', text: body(pages[Math.min(state.page, pages.length - 1)] ?? '') };
-    }
-    case 'offer':
-      return { kind: 'CON', text: body(offerText(screen, lang, v)) };
-    case 'end':
-      return { kind: 'END', text: screenText(screen, lang, v) };
-    default:
-      return { kind: 'CON', text: body(screenText(screen, lang, v)) };
-  }
-}
-
-function renderAnswer(journey: Journey, state: EngineState, ctx: StepContext, hint: string | null): Reply {
-  const lang = state.lang;
-  const progress = answerOf(state, ctx);
-  const withBack = (text: string) => `${text}\n${t(journey.texts.backLine, lang)}`;
-  const prefix = (text: string) => (hint ? withHint(hint, text) : text);
-  if (!progress) return { kind: 'CON', text: prefix(withBack(t(journey.texts.answerGone, lang))) };
-  const { pages, complete } = pagesOf(journey, state, progress);
-  if (progress.failure !== undefined && pages.length === 0) {
-    return { kind: 'CON', text: prefix(t(journey.texts.failure[progress.failure], lang)) };
-  }
-  const page = pages[state.page];
-  if (page === undefined) return { kind: 'CON', text: prefix(t(journey.texts.thinking, lang)) };
-  // An answer page is already full; a hint would push it past the screen, so it goes without.
-  return {
-    kind: 'CON',
-    text: answerScreen(journey, lang, page, complete && state.page === pages.length - 1),
-  };
-}
-
-function pagesOf(journey: Journey, state: EngineState, progress: NonNullable<StepContext['answer']>) {
-  // A failure after some text: what arrived is the whole answer.
-  return answerPages(journey, state.lang, progress.text, progress.done || progress.failure !== undefined);
-}
-
-export function offerText(screen: Extract<Screen, { type: 'offer' }>, lang: string, v: Vars): string {
-  return fill(
-    [t(screen.text, lang), `1. ${t(screen.accept, lang)}`, `2. ${t(screen.decline, lang)}`].join('\n'),
-    v,
-  );
-}
-
 function acceptsInput(screen: Extract<Screen, { type: 'input' }>, value: string): boolean {
   const rule = screen.validate;
   if (value.length === 0) return false;
@@ -332,8 +250,4 @@ function withoutView(state: EngineState): EngineState {
   if (state.view === undefined) return state;
   const { view: _view, ...rest } = state;
   return rest;
-}
-
-function errorReply(journey: Journey, state: EngineState): Reply {
-  return { kind: 'END', text: t(journey.texts.error, state.lang) };
 }

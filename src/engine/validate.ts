@@ -5,8 +5,16 @@
 import type { MenuIssue } from '../errors.ts';
 import { SCREEN_SEPTETS } from '../screen/fit.ts';
 import { isGsmChar, septets } from '../screen/gsm7.ts';
-import { answerPageSeptets, menuPages, PLACEHOLDERS, screenText, t, type Vars, withHint } from './render.ts';
-import { offerText } from './step.ts';
+import {
+  answerPageSeptets,
+  menuPages,
+  offerText,
+  PLACEHOLDERS,
+  screenText,
+  t,
+  type Vars,
+  withHint,
+} from './render.ts';
 import type { Journey, Screen, Text } from './types.ts';
 
 /** Configured values that appear on screens, so their real length is checked. */

@@ -1,0 +1,98 @@
+// What the phone shows for a session's state: the screen's text with its placeholders, the
+// invalid hint, the answer's pages, "still thinking" and failure screens. Pure; step.ts decides
+// where the session goes, this module only draws it.
+import type { Reply } from '../types.ts';
+import {
+  answerPages,
+  answerScreen,
+  menuPages,
+  offerText,
+  screenText,
+  t,
+  type Vars,
+  withHint,
+} from './render.ts';
+import type { AnswerView, EngineState, Journey, StepContext } from './types.ts';
+
+/** The built-in screen that shows an answer, its pages and the rating. */
+export const ANSWER_SCREEN = '@answer';
+
+/** The placeholders' values for this session. */
+export function vars(journey: Journey, state: EngineState, ctx: StepContext): Vars {
+  const subscribed = (ctx.profile.subscribedUntil ?? 0) > ctx.now;
+  const left = Math.max(0, ctx.dailyQuota - ctx.questionsToday);
+  const inputs = Object.fromEntries(Object.entries(state.inputs).map(([k, v]) => [`input.${k}`, v]));
+  return {
+    ...inputs,
+    questions_left: subscribed ? t(journey.texts.unlimited, state.lang) : String(left),
+    quota: String(ctx.dailyQuota),
+    price: ctx.price,
+    days: String(ctx.days),
+    plan: t(subscribed ? journey.texts.planPaid : journey.texts.planFree, state.lang),
+    language: t(journey.languageNames, state.lang),
+  };
+}
+
+export function render(journey: Journey, state: EngineState, ctx: StepContext, hint: string | null): Reply {
+  const lang = state.lang;
+  const body = (text: string): string => (hint ? withHint(hint, text) : text);
+  if (state.screen === ANSWER_SCREEN) return renderAnswer(journey, state, ctx, hint);
+  const screen = journey.screens.get(state.screen);
+  if (!screen) return errorReply(journey, state);
+  const v = vars(journey, state, ctx);
+  switch (screen.type) {
+    case 'menu':
+    case 'language': {
+      const pages = menuPages(journey, screen, lang, v);
+      return { kind: 'CON', text: body(pages[Math.min(state.page, pages.length - 1)] ?? '') };
+    }
+    case 'offer':
+      return { kind: 'CON', text: body(offerText(screen, lang, v)) };
+    case 'end':
+      return { kind: 'END', text: screenText(screen, lang, v) };
+    default:
+      return { kind: 'CON', text: body(screenText(screen, lang, v)) };
+  }
+}
+
+function renderAnswer(journey: Journey, state: EngineState, ctx: StepContext, hint: string | null): Reply {
+  const lang = state.lang;
+  const progress = answerOf(state, ctx);
+  const withBack = (text: string) => `${text}\n${t(journey.texts.backLine, lang)}`;
+  const prefix = (text: string) => (hint ? withHint(hint, text) : text);
+  if (!progress) return { kind: 'CON', text: prefix(withBack(t(journey.texts.answerGone, lang))) };
+  const { pages, complete } = pagesOf(journey, state, progress);
+  if (progress.failure !== undefined && pages.length === 0) {
+    return { kind: 'CON', text: prefix(t(journey.texts.failure[progress.failure], lang)) };
+  }
+  const page = pages[state.page];
+  if (page === undefined) return { kind: 'CON', text: prefix(t(journey.texts.thinking, lang)) };
+  // An answer page is already full; a hint would push it past the screen, so it goes without.
+  return {
+    kind: 'CON',
+    text: answerScreen(journey, lang, page, complete && state.page === pages.length - 1),
+  };
+}
+
+/** What the answer screen shows now. */
+export function answerView(journey: Journey, state: EngineState, ctx: StepContext): AnswerView {
+  const progress = answerOf(state, ctx);
+  if (!progress) return 'gone';
+  const { pages } = pagesOf(journey, state, progress);
+  if (progress.failure !== undefined && pages.length === 0) return 'failed';
+  return pages[state.page] === undefined ? 'wait' : 'page';
+}
+
+/** The session's answer, if it belongs to the question in view. */
+export function answerOf(state: EngineState, ctx: StepContext) {
+  return ctx.answer && state.question && ctx.answer.id === state.question.id ? ctx.answer : null;
+}
+
+export function pagesOf(journey: Journey, state: EngineState, progress: NonNullable<StepContext['answer']>) {
+  // A failure after some text: what arrived is the whole answer.
+  return answerPages(journey, state.lang, progress.text, progress.done || progress.failure !== undefined);
+}
+
+export function errorReply(journey: Journey, state: EngineState): Reply {
+  return { kind: 'END', text: t(journey.texts.error, state.lang) };
+}
