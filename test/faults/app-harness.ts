@@ -1,0 +1,87 @@
+// The app in-process for the fast part of the bad-input fuzz (issue 8): createApp with the real
+// drivers main.ts uses (Redis session store on a private redis-server, the SQLite log in a temp
+// dir, the Ollama driver against the fake), only without the process and the port.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Hono } from 'hono';
+import { createApp } from '../../src/app.ts';
+import { loadJourney } from '../../src/engine/load.ts';
+import type { StoredSession } from '../../src/engine/types.ts';
+import type { HopSettings } from '../../src/hop-handler.ts';
+import { createAnswerer } from '../../src/inference/answerer.ts';
+import { loadFaq } from '../../src/inference/faq.ts';
+import { createOllamaModel } from '../../src/inference/ollama.ts';
+import { createSqliteLog, type SqliteLog } from '../../src/log/sqlite.ts';
+import { silentLogger } from '../../src/logger.ts';
+import { createRedisClient, createRedisSessionStore } from '../../src/session/redis.ts';
+import { PROJECT_ROOT } from '../helpers/gateway-process.ts';
+import { COMMAND_TIMEOUT_MS, DEADLINE_MS } from './support.ts';
+
+export interface InProcessApp {
+  app: Hono;
+  log: SqliteLog;
+  dbPath: string;
+  close(): Promise<void>;
+}
+
+export function createInProcessApp(opts: {
+  redisUrl: string;
+  prefix: string;
+  ollamaUrl: string;
+  settings?: Partial<HopSettings>;
+}): InProcessApp {
+  const logger = silentLogger();
+  const facts = { dailyQuota: 1000, price: 'KES 20', days: 30 };
+  const menus = join(PROJECT_ROOT, 'menus');
+  const journey = loadJourney(menus, facts);
+  const faq = loadFaq(join(menus, 'faq.yaml'));
+  const store = createRedisSessionStore<StoredSession>(createRedisClient(opts.redisUrl, COMMAND_TIMEOUT_MS), {
+    prefix: opts.prefix,
+    sessionTtlSeconds: 300,
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'ussd-fault-app-'));
+  const dbPath = join(dir, 'ussd.db');
+  const log = createSqliteLog({ path: dbPath, flushMs: 50, retentionDays: 0, logger });
+  const model = createOllamaModel({ host: opts.ollamaUrl, model: 'llama3.2:3b', numCtx: 2048 });
+  const answerer = createAnswerer({
+    model,
+    cache: store,
+    log,
+    faq,
+    logger,
+    options: { maxConcurrent: 4, maxQueue: 8, numPredict: 150, cacheTtlSeconds: 0, answerTimeoutMs: 2000 },
+  });
+  const app = createApp({
+    journey,
+    store,
+    answerer,
+    log,
+    logger,
+    settings: {
+      hopDeadlineMs: DEADLINE_MS,
+      phoneHashSecret: 'fault-suite-secret-0123456789',
+      storePhoneNumbers: false,
+      dailyQuota: facts.dailyQuota,
+      price: facts.price,
+      days: facts.days,
+      tzOffsetMinutes: 180,
+      hopRatePerMinute: 0,
+      questionRatePerMinute: 0,
+      sessionDriver: 'redis',
+      guard: { allowedIps: [], trustProxy: false },
+      ...opts.settings,
+    },
+  });
+  return {
+    app,
+    log,
+    dbPath,
+    async close() {
+      await answerer.close();
+      await log.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
