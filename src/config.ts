@@ -50,7 +50,7 @@ const SCHEMA = z.object({
   OLLAMA_MAX_CONCURRENT: int(1, 64).default(2),
   OLLAMA_MAX_QUEUE: int(0, 10_000).default(8),
   OLLAMA_WARMUP: bool.default(true),
-  ANSWER_TIMEOUT_MS: int(1000, 600_000).default(60_000),
+  ANSWER_TIMEOUT_MS: int(1000, 600_000).default(30_000),
   ANSWER_CACHE_TTL_SECONDS: int(0, 31_536_000).default(86_400),
   API_TOKEN: optionalSecret(16),
 

@@ -85,7 +85,8 @@ export function createHopHandler(deps: HopDeps) {
         replyKind: outcome.reply.kind,
         reply: outcome.reply.text,
         latencyMs: clock() - arrivedAt,
-        outcome: kind,
+        // Past the deadline the app already sent the fallback screen: say so, not 'ok'.
+        outcome: clock() > deadline ? 'late' : kind,
       });
       return outcome;
     };

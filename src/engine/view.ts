@@ -1,7 +1,8 @@
 // What the phone shows for a session's state: the screen's text with its placeholders, the
 // invalid hint, the answer's pages, "still thinking" and failure screens. Pure; step.ts decides
 // where the session goes, this module only draws it.
-import type { Reply } from '../types.ts';
+import { septets } from '../screen/gsm7.ts';
+import type { AnswerProgress, Reply } from '../types.ts';
 import {
   answerPages,
   answerScreen,
@@ -13,6 +14,9 @@ import {
   withHint,
 } from './render.ts';
 import type { AnswerView, EngineState, Journey, StepContext } from './types.ts';
+
+/** Less than this of an answer cut by a failure is shown as the failure, not as an answer. */
+const MIN_PARTIAL_SEPTETS = 60;
 
 /** The built-in screen that shows an answer, its pages and the rating. */
 export const ANSWER_SCREEN = '@answer';
@@ -88,9 +92,13 @@ export function answerOf(state: EngineState, ctx: StepContext) {
   return ctx.answer && state.question && ctx.answer.id === state.question.id ? ctx.answer : null;
 }
 
-export function pagesOf(journey: Journey, state: EngineState, progress: NonNullable<StepContext['answer']>) {
-  // A failure after some text: what arrived is the whole answer.
-  return answerPages(journey, state.lang, progress.text, progress.done || progress.failure !== undefined);
+export function pagesOf(journey: Journey, state: EngineState, progress: AnswerProgress) {
+  if (progress.failure === undefined) return answerPages(journey, state.lang, progress.text, progress.done);
+  // A stream that broke: a few words are no answer (show the failure and its retry); a longer
+  // piece is what arrived, marked as cut so nobody rates it as a whole answer.
+  const text = progress.text.trim();
+  if (septets(text) < MIN_PARTIAL_SEPTETS) return { pages: [], complete: true };
+  return answerPages(journey, state.lang, /[.!?]$/.test(text) ? text : `${text}...`, true);
 }
 
 export function errorReply(journey: Journey, state: EngineState): Reply {

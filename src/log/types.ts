@@ -20,8 +20,11 @@ export interface HopRow {
   replyKind: 'CON' | 'END';
   reply: string;
   latencyMs: number;
-  /** ok, replay (a resent hop answered from the session), limited (rate limit), error (the funnel). */
-  outcome: 'ok' | 'replay' | 'limited' | 'error';
+  /**
+   * ok, replay (a resent hop answered from the session), limited (rate limit), error (the funnel),
+   * late (finished after the deadline: the phone got the fallback screen, not this reply).
+   */
+  outcome: 'ok' | 'replay' | 'limited' | 'error' | 'late';
 }
 
 export interface QuestionRow {

@@ -213,3 +213,23 @@ describe('walking a session we have no state for', () => {
     expect(walk(journey, '2*1*2*1', ctx()).effects).toEqual([]);
   });
 });
+
+describe('an answer whose stream broke', () => {
+  const asked = step(journey, dial(['1']).last.state, 'what is malaria', ctx()).state;
+  const broken = (text: string) =>
+    showAnswer(
+      journey,
+      asked,
+      ctx({ answer: { id: 'q1', text, done: false, failure: 'error', source: 'model' } }),
+    ).reply.text;
+
+  it('shows a few words as the failure, with its retry', () => {
+    expect(broken('Malaria is')).toBe('Sorry, we could not get an answer.\n1. Try again\n0. Back');
+  });
+
+  it('shows a longer piece marked as cut', () => {
+    expect(broken('Malaria is a disease that mosquitoes spread when they bite people at night')).toBe(
+      'Malaria is a disease that mosquitoes spread when they bite people at night...\n1. Helpful\n2. Not helpful\n0. Back',
+    );
+  });
+});

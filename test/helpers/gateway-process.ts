@@ -2,7 +2,7 @@
 // end-to-end tests, the simulator tests, the fault suite and the benchmark. No vitest imports:
 // plain scripts use it too.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -16,7 +16,7 @@ export interface GatewayProcess {
   child: ChildProcess;
   /** Everything the process wrote (pino JSON lines and stderr). */
   output(): string;
-  /** SIGTERM, then the exit code (SIGKILL after `graceMs`). */
+  /** SIGTERM, then the exit code (SIGKILL after `graceMs`; null when a signal ended it); removes its temp dir. */
   stop(graceMs?: number): Promise<number | null>;
 }
 
@@ -81,10 +81,14 @@ export async function startGateway(
     output: () => output,
     stop: (graceMs = 10_000) =>
       new Promise((resolveExit) => {
-        if (child.exitCode !== null) return resolveExit(child.exitCode);
+        if (child.exitCode !== null || child.signalCode !== null) {
+          rmSync(dir, { recursive: true, force: true });
+          return resolveExit(child.exitCode);
+        }
         const kill = setTimeout(() => child.kill('SIGKILL'), graceMs);
         child.once('exit', (code) => {
           clearTimeout(kill);
+          rmSync(dir, { recursive: true, force: true });
           resolveExit(code);
         });
         child.kill('SIGTERM');
