@@ -24,7 +24,7 @@ export async function watchCommands(client: Redis, redisUrl: string) {
       await op();
       const fence = `fence-${randomUUID()}`;
       await client.echo(fence);
-      for (let i = 0; i < 100 && !seen.some((a) => a[1] === fence); i++) await sleep(20);
+      for (let i = 0; i < 250 && !seen.some((a) => a[1] === fence); i++) await sleep(20);
       const fenceAt = seen.findIndex((a) => a[1] === fence);
       if (fenceAt < 0) throw new Error('MONITOR never saw the fence');
       return seen.slice(0, fenceAt);
