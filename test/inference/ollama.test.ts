@@ -5,7 +5,7 @@ import { InferenceHttpError, InferenceNetworkError, InferenceTimeoutError } from
 import { createOllamaModel } from '../../src/inference/ollama.ts';
 import type { GenerateChunk } from '../../src/inference/types.ts';
 import { DEFAULT_KNOBS, type FakeOllama, startFakeOllama } from '../helpers/fake-ollama.ts';
-import { closedPort, MODEL } from './support.ts';
+import { closedPort, MODEL, until } from './support.ts';
 
 let fake: FakeOllama;
 beforeAll(async () => {
@@ -125,11 +125,14 @@ describe('generate', () => {
   it('an abort while waiting for headers closes the request (ollama-js abort() cannot)', async () => {
     fake.set({ hangBeforeFirstToken: true });
     const ctl = new AbortController();
-    setTimeout(() => ctl.abort(new DOMException('hop deadline', 'TimeoutError')), 150);
-    const started = Date.now();
-    const err = await collect(model().generate({ messages, numPredict: 60 }, ctl.signal)).catch(
+    const pending = collect(model().generate({ messages, numPredict: 60 }, ctl.signal)).catch(
       (e: unknown) => e,
     );
+    // Abort once the request is at the server (on a loaded machine 150 ms may be before it is sent).
+    await until(() => fake.generations().length > 0, 5000, 'the request at the fake');
+    const started = Date.now();
+    ctl.abort(new DOMException('hop deadline', 'TimeoutError'));
+    const err = await pending;
     expect(err).toBeInstanceOf(InferenceTimeoutError);
     expect(Date.now() - started).toBeLessThan(2000);
     const [req] = fake.generations();
