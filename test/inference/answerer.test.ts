@@ -223,7 +223,7 @@ describe('protecting the model', () => {
     const started = Date.now();
     const p = await answerer.ask(askFor('one too many', 5000).req);
     expect(p).toMatchObject({ done: true, failure: 'busy', text: '' });
-    expect(Date.now() - started).toBeLessThan(1000); // at once: far from the 5 s deadline, with room for a loaded CI machine;
+    expect(Date.now() - started).toBeLessThan(1000); // at once: far from the 5 s deadline, with room for a loaded CI machine
     expect(log.questions.at(-1)).toMatchObject({ question: 'one too many', outcome: 'busy' });
     await until(() => sent('running').length === 1, 2000, 'the running request');
     expect(sent('queued')).toHaveLength(0);
