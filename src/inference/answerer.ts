@@ -176,7 +176,10 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
       void cache.set(q.question, q.lang, o.progress.text);
     }
     if (o.error && failure !== 'model-missing')
-      logger.warn({ err: o.error, questionId: q.id, failure }, '[inference] answer failed');
+      logger.warn(
+        { err: o.error, sessionId: q.sessionId, questionId: q.id, failure },
+        '[inference] answer failed',
+      );
     record(q, {
       prompt: renderPrompt(messages),
       answer: o.progress.text,
@@ -213,7 +216,7 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
           return { id: q.id, text: hit.text, done: true, source: hit.source };
         }
       } catch (err) {
-        logger.warn({ err }, '[inference] FAQ/cache lookup failed');
+        logger.warn({ err, sessionId: q.sessionId }, '[inference] FAQ/cache lookup failed');
       }
       return new Promise<AnswerProgress>((resolve) => {
         const { deadline, pageSeptets, onProgress } = req;
