@@ -40,6 +40,8 @@ export const BUSY_TIMEOUT_MS = 100;
 /** While writes keep failing the retry interval doubles up to this. */
 const MAX_RETRY_MS = 5_000;
 const DAY_MS = 86_400_000;
+/** The writer's page cache: enough for the B-tree pages an append touches. */
+const PAGE_CACHE_KIB = 2048;
 
 export function createSqliteLog(options: SqliteLogOptions): SqliteLog {
   const { path, flushMs, retentionDays, logger } = options;
@@ -84,6 +86,9 @@ export function createSqliteLog(options: SqliteLogOptions): SqliteLog {
       db = new BetterSqlite3(path, { timeout: BUSY_TIMEOUT_MS });
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
+      // This connection only appends (and purges once a day): better-sqlite3's default 16 MB page
+      // cache would fill with pages it never reads again, as resident memory (issue 7, RSS target).
+      db.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
       const applied = migrate(db);
       if (applied.length > 0) log.info({ applied }, '[log] schema migrated');
       conn = connect(db, (item, err) => {
