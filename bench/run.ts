@@ -3,8 +3,10 @@
 // load (../shared/bench-peer/load.mjs: dialers walking whole sessions), then the ask scenario.
 // Starts what it needs (a private Redis, a fake Ollama, a SQLite log in a temp dir), loopback only,
 // bounded in time. env: DURATION (10 s), CONNECTIONS (50), WARMUP (2 s), ROUNDS (2), ASKERS (200),
+// LOADS (mixed,account: load.mjs's two session shapes, then the account path alone),
 // HOP_DEADLINE_MS (5000), LOG_LEVEL (warn), SERVERS (limit,peer,gateway), ASK (1), PROFILE (0: 1
 // writes a --cpu-prof of the gateway's first round and prints its top frames), GATEWAY_CMD,
+// GATEWAY_ENV ("LOG_FLUSH_MS=50 OLLAMA_MAX_QUEUE=16": more settings for the gateway),
 // BENCH_PEER_DIR, BENCH_ENFORCE (1: exit 1 when a speed target is missed, not only correctness).
 import { mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -18,8 +20,16 @@ import { runAskScenario } from './lib/ask-scenario.ts';
 import { formatSummary, summariseProfile } from './lib/cpu-profile.ts';
 import { preparePeerCopy } from './lib/peer-copy.ts';
 import { redisPing, runCommand, runToEnd, sleep, startRedis, startServer } from './lib/procs.ts';
-import { type CheckResult, judge, printAsk, printMenuTable, type Row } from './lib/report.ts';
-import { gatewaySpec, limitSpec, peerSpec, REFERENCE_MENU, type ServerSpec } from './lib/servers.ts';
+import { type CheckResult, judge, type LoadKind, printAsk, printMenuTable, type Row } from './lib/report.ts';
+import {
+  gatewaySpec,
+  hasBuild,
+  limitSpec,
+  peerSpec,
+  REFERENCE_MENU,
+  type ServerSpec,
+  startCommand,
+} from './lib/servers.ts';
 
 const num = (name: string, fallback: number) => {
   const v = Number(process.env[name] ?? fallback);
@@ -34,6 +44,10 @@ const ASKERS = Math.min(num('ASKERS', 200), 2000);
 const HOP_DEADLINE_MS = num('HOP_DEADLINE_MS', 5000);
 const LOG_LEVEL = process.env['LOG_LEVEL'] ?? 'warn';
 const SERVERS = (process.env['SERVERS'] ?? 'limit,peer,gateway').split(',').map((s) => s.trim());
+const LOADS = (process.env['LOADS'] ?? 'mixed,account')
+  .split(',')
+  .map((s) => s.trim())
+  .filter((s): s is LoadKind => s === 'mixed' || s === 'account');
 const PROFILE = process.env['PROFILE'] === '1';
 const ASK = process.env['ASK'] !== '0';
 const PEER_SOURCE = resolve(process.env['BENCH_PEER_DIR'] ?? join(PROJECT_ROOT, '../shared/bench-peer'));
@@ -50,6 +64,10 @@ async function main(): Promise<number> {
       .join(' ')}`,
   );
   const peerDir = await preparePeerCopy(PEER_SOURCE, say);
+  if (SERVERS.includes('gateway') && hasBuild() && !process.env['GATEWAY_CMD']) {
+    await runCommand(['npm', 'run', 'build', '--silent'], { cwd: PROJECT_ROOT, timeoutMs: 120_000 });
+    say(`gateway: npm run build, then ${startCommand().slice(1).join(' ')}`);
+  }
 
   const redisPort = await freePort();
   const privateRedis = await startRedis(redisPort, join(work, 'redis.log'));
@@ -82,10 +100,10 @@ async function main(): Promise<number> {
           ollamaUrl: instant.url,
           profileDir,
         });
-        const row = await measure(spec, round, work, peerDir, checks);
-        if (name === 'gateway') row.logRows = countHopRows(dbPath);
-        rows.push(row);
-        if (profileDir) profile = { file: newestProfile(profileDir), skipMs: row.startUpMs ?? 0 };
+        const measured = await measure(spec, round, work, peerDir, checks);
+        const logRows = name === 'gateway' ? countHopRows(dbPath) : undefined;
+        for (const row of measured) rows.push(logRows === undefined ? row : { ...row, logRows });
+        if (profileDir) profile = { file: newestProfile(profileDir), skipMs: measured[0]?.startUpMs ?? 0 };
       }
     }
     printMenuTable(rows, { duration: DURATION, connections: CONNECTIONS, warmup: WARMUP });
@@ -140,17 +158,26 @@ function specFor(
     hopDeadlineMs: HOP_DEADLINE_MS,
     nodeFlags: o.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`] : [],
     command: process.env['GATEWAY_CMD'],
+    extraEnv: Object.fromEntries(
+      (process.env['GATEWAY_ENV'] ?? '')
+        .split(/\s+/)
+        .filter((kv) => kv.includes('='))
+        .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+    ),
   });
 }
 
-/** One server, one round: start, check the 22 replies, load it, read its peak RSS and CPU, stop. */
+/**
+ * One server, one round: start, check the 22 replies, then each load in turn (load.mjs's mixed
+ * sessions, then the account path alone), reading its CPU and peak RSS after each; stop.
+ */
 async function measure(
   spec: ServerSpec,
   round: number,
   work: string,
   peerDir: string,
   checks: CheckResult[],
-): Promise<Row> {
+): Promise<Row[]> {
   const port = await freePort();
   say(`== ${spec.name} (round ${round}) on port ${port}`);
   const spawnedAt = Date.now();
@@ -158,27 +185,40 @@ async function measure(
   try {
     const check = await runCheck(server.url, peerDir);
     checks.push({ server: spec.name, round, ...check });
-    await sleep(200);
-    const cpuBefore = server.cpuSeconds();
     const startUpMs = Date.now() - spawnedAt;
-    const args = ['--url', server.url, '--duration', String(DURATION), '--connections', String(CONNECTIONS)];
-    const out = await runCommand(
-      [process.execPath, 'load.mjs', ...args, '--warmup', String(WARMUP), '--json'],
-      {
-        cwd: peerDir,
+    const rows: Row[] = [];
+    // The ceiling answers 'END ok' to anything: one load is enough for it.
+    for (const kind of spec.name === 'limit' ? LOADS.slice(0, 1) : LOADS) {
+      await sleep(200);
+      const cpuBefore = server.cpuSeconds();
+      const args = [
+        '--url',
+        server.url,
+        '--duration',
+        String(DURATION),
+        '--connections',
+        String(CONNECTIONS),
+      ];
+      const command =
+        kind === 'mixed'
+          ? [process.execPath, 'load.mjs', ...args, '--json']
+          : [process.execPath, '--import', 'tsx', join(PROJECT_ROOT, 'bench/lib/account-load.ts'), ...args];
+      const out = await runCommand([...command, '--warmup', String(WARMUP)], {
+        cwd: kind === 'mixed' ? peerDir : PROJECT_ROOT,
         timeoutMs: (DURATION + WARMUP + 60) * 1000,
-      },
-    );
-    const cpuSeconds = server.cpuSeconds() - cpuBefore;
-    return {
-      server: spec.name,
-      round,
-      load: JSON.parse(out.trim().split('\n').at(-1) ?? '{}'),
-      rssMb: server.peakRssMb(),
-      cpuSeconds,
-      wallSeconds: DURATION + WARMUP,
-      startUpMs,
-    };
+      });
+      rows.push({
+        server: spec.name,
+        kind,
+        round,
+        load: JSON.parse(out.trim().split('\n').at(-1) ?? '{}'),
+        rssMb: server.peakRssMb(),
+        cpuSeconds: server.cpuSeconds() - cpuBefore,
+        wallSeconds: DURATION + WARMUP,
+        startUpMs,
+      });
+    }
+    return rows;
   } finally {
     await server.stop();
   }

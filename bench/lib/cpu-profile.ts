@@ -94,6 +94,7 @@ function shortUrl(url: string, root: string): string {
 /** node_modules/<pkg>, src/<file>, node:<internal>, or the V8 pseudo-frame ((garbage collector)…). */
 function moduleOf(file: string, functionName: string): string {
   if (!file) return functionName || '(native)';
+  if (file.includes('node_modules/.cache/ussd-ai-gateway/')) return 'src (bundled by npm run build)';
   const nm = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file);
   if (nm) return `node_modules/${nm[1]}`;
   // node:internal/deps/undici/undici:9787 -> node:internal/deps/undici/undici

@@ -19,8 +19,12 @@ export interface LoadFigures {
   first_violation: unknown;
 }
 
+/** mixed: shared/bench-peer/load.mjs (account path and a question); account: the account path alone. */
+export type LoadKind = 'mixed' | 'account';
+
 export interface Row {
   server: string;
+  kind: LoadKind;
   round: number;
   load: LoadFigures;
   rssMb: number;
@@ -47,36 +51,45 @@ export function printMenuTable(
   o: { duration: number; connections: number; warmup: number },
 ): void {
   console.log(
-    `\nmenu load (shared/bench-peer/load.mjs): ${o.duration} s at ${o.connections} connections after ${o.warmup} s warm-up`,
+    `\nmenu load: ${o.duration} s at ${o.connections} connections after ${o.warmup} s warm-up; mixed = shared/bench-peer/load.mjs (account path and a question), account = the account path alone`,
   );
   console.log(
-    '| server | round | hops/s | p50 ms | p99 ms | max ms | errors | violations | wrong replies | CPU s per 1k hops | peak RSS MB |',
+    '| server | load | round | hops/s | p50 ms | p99 ms | max ms | errors | violations | wrong replies | CPU s per 1k hops | peak RSS MB |',
   );
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const l = r.load;
     const wrong = l.replies_checked ? `${((100 * l.menu_mismatches) / l.replies_checked).toFixed(1)}%` : '-';
     console.log(
-      `| ${r.server} | ${r.round} | ${l.hops_per_s} | ${l.p50_ms} | ${l.p99_ms} | ${l.max_ms} | ${l.errors} | ${l.violations} | ${wrong} | ${cpuPerK(r)} | ${r.rssMb} |`,
+      `| ${r.server} | ${r.kind} | ${r.round} | ${l.hops_per_s} | ${l.p50_ms} | ${l.p99_ms} | ${l.max_ms} | ${l.errors} | ${l.violations} | ${wrong} | ${cpuPerK(r)} | ${r.rssMb} |`,
     );
   }
-  console.log('\nmedian over rounds (range):');
-  console.log('| server | hops/s | p99 ms | peak RSS MB | gateway ÷ this |');
-  console.log('|---|---|---|---|---|');
-  const gw = rows.filter((r) => r.server === 'gateway');
-  for (const name of [...new Set(rows.map((r) => r.server))]) {
-    const mine = rows.filter((r) => r.server === name);
-    const ratio = name === 'gateway' || gw.length === 0 ? '' : ratioText(gw, mine);
-    console.log(
-      `| ${name} | ${spread(mine.map((r) => r.load.hops_per_s))} | ${spread(mine.map((r) => r.load.p99_ms))} | ${Math.max(...mine.map((r) => r.rssMb))} | ${ratio} |`,
-    );
+  console.log('\nmedian over rounds (range); the ceiling runs the mixed load only and stands for both:');
+  console.log('| server | load | hops/s | p99 ms | peak RSS MB | gateway ÷ this |');
+  console.log('|---|---|---|---|---|---|');
+  const servers = [...new Set(rows.map((r) => r.server))];
+  for (const kind of [...new Set(rows.map((r) => r.kind))]) {
+    const gw = rows.filter((r) => r.server === 'gateway' && r.kind === kind);
+    for (const name of servers) {
+      const mine = comparable(rows, name, kind);
+      if (mine.length === 0 || (name === 'limit' && kind !== 'mixed')) continue;
+      const ratio = name === 'gateway' || gw.length === 0 ? '' : ratioText(gw, mine);
+      console.log(
+        `| ${name} | ${kind} | ${spread(mine.map((r) => r.load.hops_per_s))} | ${spread(mine.map((r) => r.load.p99_ms))} | ${Math.max(...mine.map((r) => r.rssMb))} | ${ratio} |`,
+      );
+    }
   }
-  for (const r of gw) {
+  for (const r of rows.filter((x) => x.server === 'gateway' && x.kind === rows[0]?.kind)) {
     if (r.logRows !== undefined)
       console.log(
-        `gateway round ${r.round}: ${r.logRows ?? '?'} hop rows in its SQLite log (${r.load.hops} hops measured, plus warm-up and check)`,
+        `gateway round ${r.round}: ${r.logRows ?? '?'} hop rows in its SQLite log (every hop of the round's loads, warm-ups and check)`,
       );
   }
+}
+
+/** The rows a gateway row of `kind` compares with: the ceiling's single load stands for every kind. */
+function comparable(rows: Row[], server: string, kind: LoadKind): Row[] {
+  return rows.filter((r) => r.server === server && (r.kind === kind || server === 'limit'));
 }
 
 export function printAsk(
@@ -130,21 +143,28 @@ export function judge(rows: Row[], checks: CheckResult[], ask: AskFigures | null
       'correct',
       `check.mjs: ${passed.join(', ')} of 22 passed; failures other than the 3 Answer cases: ${bad.length === 0 ? 'none' : JSON.stringify(bad)}`,
     );
-    const p99 = median(gw.map((r) => r.load.p99_ms));
-    line(p99 <= TARGETS.p99Ms, 'fast', `gateway p99 ${p99} ms (median of rounds) <= ${TARGETS.p99Ms} ms`);
+    // The targets are on menu hops (the account path) when that load ran, else on the mixed load.
+    const kind: LoadKind = gw.some((r) => r.kind === 'account') ? 'account' : 'mixed';
+    const menu = gw.filter((r) => r.kind === kind);
+    const p99 = median(menu.map((r) => r.load.p99_ms));
+    line(
+      p99 <= TARGETS.p99Ms,
+      'fast',
+      `gateway ${kind} p99 ${p99} ms (median of rounds) <= ${TARGETS.p99Ms} ms`,
+    );
     const rss = Math.max(...gw.map((r) => r.rssMb));
     line(rss <= TARGETS.rssMb, 'fast', `gateway peak RSS ${rss} MB <= ${TARGETS.rssMb} MB`);
     for (const [name, target] of [
       ['peer', TARGETS.peerRatio],
       ['limit', TARGETS.limitRatio],
     ] as const) {
-      const other = rows.filter((r) => r.server === name);
+      const other = comparable(rows, name, kind);
       if (other.length === 0) continue;
-      const ratio = median(gw.map((r) => r.load.hops_per_s)) / median(other.map((r) => r.load.hops_per_s));
+      const ratio = median(roundRatios(menu, other));
       line(
         ratio >= target,
         'fast',
-        `gateway hops/s = ${ratio.toFixed(2)} x the ${name}'s (target >= ${target})`,
+        `gateway ${kind} hops/s = ${ratio.toFixed(2)} x the ${name}'s (median of rounds; target >= ${target})`,
       );
     }
   }
@@ -164,11 +184,15 @@ export function judge(rows: Row[], checks: CheckResult[], ask: AskFigures | null
 }
 
 function ratioText(gw: Row[], other: Row[]): string {
-  const rounds = gw.flatMap((g) => {
+  return `${spread(roundRatios(gw, other), 2)} x`;
+}
+
+/** The gateway's hops/s over the other server's, round by round (runs close in time compare best). */
+function roundRatios(gw: Row[], other: Row[]): number[] {
+  return gw.flatMap((g) => {
     const o = other.find((r) => r.round === g.round);
     return o ? [g.load.hops_per_s / o.load.hops_per_s] : [];
   });
-  return `${spread(rounds, 2)} x`;
 }
 
 function cpuPerK(r: Row): string {

@@ -2,6 +2,7 @@
 // reference menu, a real Redis, a real SQLite log in a temp dir, a fake Ollama on loopback, rate
 // limits off and a quota no dialer reaches (load.mjs reuses phone numbers). It must not change
 // what the gateway does: only configuration, through the same env `npm start` reads.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../test/helpers/gateway-process.ts';
 
@@ -29,9 +30,10 @@ export interface GatewayOptions {
 export const REFERENCE_MENU = join(PROJECT_ROOT, 'bench/reference-menu');
 
 export function gatewaySpec(o: GatewayOptions): ServerSpec {
+  const [node, ...args] = startCommand();
   const command = o.command
     ? o.command.split(/\s+/).filter(Boolean)
-    : [process.execPath, ...o.nodeFlags, '--import', 'tsx', 'src/main.ts'];
+    : [node ?? 'node', ...o.nodeFlags, ...args];
   return {
     name: 'gateway',
     command,
@@ -67,4 +69,27 @@ export function peerSpec(peerDir: string, redisUrl: string): ServerSpec {
     cwd: peerDir,
     env: { REDIS_URL: redisUrl },
   };
+}
+
+/**
+ * The process `npm start` ends up running (its last `&&` step, e.g. `node <flags> <built main>`),
+ * run directly so the bench measures that one process, not npm and a shell around it. Falls back
+ * to tsx on the sources when the start script is not a plain `node` command.
+ */
+export function startCommand(): string[] {
+  const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as {
+    scripts?: Record<string, string>;
+  };
+  const last = (pkg.scripts?.['start'] ?? '').split('&&').at(-1)?.trim() ?? '';
+  const [program, ...args] = last.split(/\s+/);
+  if (program !== 'node') return [process.execPath, '--import', 'tsx', 'src/main.ts'];
+  return [process.execPath, ...args];
+}
+
+/** Runs `npm run build` when the project has one (what `npm start` does first). */
+export function hasBuild(): boolean {
+  const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as {
+    scripts?: Record<string, string>;
+  };
+  return Boolean(pkg.scripts?.['build']);
 }
