@@ -8,20 +8,20 @@
 // writes a --cpu-prof of the gateway's first round and prints its top frames), GATEWAY_CMD,
 // GATEWAY_ENV ("LOG_FLUSH_MS=50 OLLAMA_MAX_QUEUE=16": more settings for the gateway),
 // BENCH_PEER_DIR, BENCH_ENFORCE (1: exit 1 when a speed target is missed, not only correctness).
-import { mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
 import { loadJourney } from '../src/engine/load.ts';
 import { t } from '../src/engine/render.ts';
 import { startFakeOllama } from '../test/helpers/fake-ollama.ts';
 import { freePort, PROJECT_ROOT } from '../test/helpers/gateway-process.ts';
-import { runAskScenario } from './lib/ask-scenario.ts';
-import { formatSummary, summariseProfile } from './lib/cpu-profile.ts';
+import { LONG_ANSWER, peakConcurrency, runAskScenario } from './lib/ask-scenario.ts';
+import { formatSummary, newestProfile, summariseProfile } from './lib/cpu-profile.ts';
 import { preparePeerCopy } from './lib/peer-copy.ts';
 import { redisPing, runCommand, runToEnd, sleep, startRedis, startServer } from './lib/procs.ts';
 import { type CheckResult, judge, type LoadKind, printAsk, printMenuTable, type Row } from './lib/report.ts';
 import {
+  countHopRows,
   gatewaySpec,
   hasBuild,
   limitSpec,
@@ -274,50 +274,6 @@ async function askScenario(redisUrl: string, runId: string, work: string) {
     await fake.close();
   }
 }
-
-function peakConcurrency(reqs: { at: number; closedAt: number | null }[]): number {
-  const events = reqs.flatMap((r) => [
-    [r.at, 1],
-    [r.closedAt ?? Number.POSITIVE_INFINITY, -1],
-  ]);
-  events.sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0) || (a[1] ?? 0) - (b[1] ?? 0));
-  let now = 0;
-  let peak = 0;
-  for (const [, d] of events) {
-    now += d ?? 0;
-    peak = Math.max(peak, now);
-  }
-  return peak;
-}
-
-function countHopRows(dbPath: string): number | null {
-  try {
-    const db = new BetterSqlite3(dbPath, { readonly: true });
-    try {
-      return (db.prepare('SELECT count(*) AS n FROM hops').get() as { n: number }).n;
-    } finally {
-      db.close();
-    }
-  } catch {
-    return null;
-  }
-}
-
-/** The main thread's profile: the largest file (tsx's module loader thread writes a small one too). */
-function newestProfile(dir: string): string | null {
-  const files = readdirSync(dir)
-    .filter((f) => f.endsWith('.cpuprofile'))
-    .map((f) => ({ path: join(dir, f), size: statSync(join(dir, f)).size }))
-    .sort((a, b) => b.size - a.size);
-  return files[0]?.path ?? null;
-}
-
-/** About 130 words: longer than one screen, so the answer pages and a slot stays busy ~4.7 s. */
-const LONG_ANSWER = Array.from(
-  { length: 13 },
-  (_, i) =>
-    `Point ${i + 1}: sleep under a treated net every night, and see a health worker if a fever lasts.`,
-).join(' ');
 
 main().then(
   (code) => process.exit(code),

@@ -142,3 +142,26 @@ function quantile(sorted: number[], q: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? 0;
 }
+
+/** The most generations the fake Ollama had open at once. */
+export function peakConcurrency(reqs: { at: number; closedAt: number | null }[]): number {
+  const events = reqs.flatMap((r) => [
+    [r.at, 1],
+    [r.closedAt ?? Number.POSITIVE_INFINITY, -1],
+  ]);
+  events.sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0) || (a[1] ?? 0) - (b[1] ?? 0));
+  let now = 0;
+  let peak = 0;
+  for (const [, d] of events) {
+    now += d ?? 0;
+    peak = Math.max(peak, now);
+  }
+  return peak;
+}
+
+/** About 130 words: longer than one screen, so the answer pages and a slot stays busy ~4.7 s. */
+export const LONG_ANSWER = Array.from(
+  { length: 13 },
+  (_, i) =>
+    `Point ${i + 1}: sleep under a treated net every night, and see a health worker if a fever lasts.`,
+).join(' ');

@@ -1,6 +1,7 @@
 // Summarises a V8 .cpuprofile (node --cpu-prof): self time per function and per module, the
 // "top frames" the benchmark README quotes. Pure reading of one file; it must not profile anything.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 
 interface ProfileNode {
   id: number;
@@ -100,4 +101,13 @@ function moduleOf(file: string, functionName: string): string {
   // node:internal/deps/undici/undici:9787 -> node:internal/deps/undici/undici
   if (file.startsWith('node:')) return file.replace(/:\d+$/, '');
   return file;
+}
+
+/** The main thread's profile: the largest file (tsx's module loader thread writes a small one too). */
+export function newestProfile(dir: string): string | null {
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .map((f) => ({ path: join(dir, f), size: statSync(join(dir, f)).size }))
+    .sort((a, b) => b.size - a.size);
+  return files[0]?.path ?? null;
 }

@@ -4,6 +4,7 @@
 // what the gateway does: only configuration, through the same env `npm start` reads.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { PROJECT_ROOT } from '../../test/helpers/gateway-process.ts';
 
 export interface ServerSpec {
@@ -92,4 +93,18 @@ export function hasBuild(): boolean {
     scripts?: Record<string, string>;
   };
   return Boolean(pkg.scripts?.['build']);
+}
+
+/** Hop rows in a gateway's SQLite log once it has stopped (null when it cannot be read). */
+export function countHopRows(dbPath: string): number | null {
+  try {
+    const db = new BetterSqlite3(dbPath, { readonly: true });
+    try {
+      return (db.prepare('SELECT count(*) AS n FROM hops').get() as { n: number }).n;
+    } finally {
+      db.close();
+    }
+  } catch {
+    return null;
+  }
 }
