@@ -63,7 +63,7 @@ export function createApp(deps: AppDeps): Hono {
     const parsed = parseHop(form);
     if (!parsed.ok) return c.text(`Bad request: ${parsed.message}\n`, parsed.status);
     const hop = parsed.value;
-    const hopLogger = logger.child({ sessionId: hop.sessionId, phone: maskPhone(hop.phoneNumber) });
+    const hopLogger = logger.child({ sessionId: hop.sessionId, caller: maskPhone(hop.phoneNumber) });
     const outcome = await withinDeadline(
       handleHop(hop, arrivedAt, hopLogger),
       arrivedAt + settings.hopDeadlineMs - clock(),
