@@ -21,10 +21,9 @@ import { hashPhone } from './phone.ts';
 import { createMemorySessionStore } from './session/memory.ts';
 import { createRedisClient, createRedisSessionStore } from './session/redis.ts';
 import type { SessionStore } from './session/types.ts';
+import { answererOptions, appSettings } from './settings.ts';
 import { createSimulatorRoutes } from './web/simulator.ts';
 
-/** A fixed secret keeps hashes stable on a laptop; production must set PHONE_HASH_SECRET. */
-const DEV_PHONE_HASH_SECRET = 'ussd-ai-gateway-dev-secret-change-me';
 const SHUTDOWN_GRACE_MS = 10_000;
 
 async function main(): Promise<void> {
@@ -62,7 +61,8 @@ async function main(): Promise<void> {
     model: config.OLLAMA_MODEL,
     numCtx: config.OLLAMA_NUM_CTX,
   });
-  const phoneHashSecret = config.PHONE_HASH_SECRET ?? DEV_PHONE_HASH_SECRET;
+  const settings = appSettings(config);
+  const { phoneHashSecret } = settings;
   const answerer = createAnswerer({
     model,
     cache: store,
@@ -70,13 +70,7 @@ async function main(): Promise<void> {
     faq,
     logger,
     hashUserId: (userId) => hashPhone(userId, phoneHashSecret),
-    options: {
-      maxConcurrent: config.OLLAMA_MAX_CONCURRENT,
-      maxQueue: config.OLLAMA_MAX_QUEUE,
-      numPredict: config.OLLAMA_NUM_PREDICT,
-      cacheTtlSeconds: config.ANSWER_CACHE_TTL_SECONDS,
-      answerTimeoutMs: config.ANSWER_TIMEOUT_MS,
-    },
+    options: answererOptions(config),
   });
   if (!config.PHONE_HASH_SECRET) {
     logger.warn('PHONE_HASH_SECRET is not set: using a development secret; set one in production');
@@ -88,23 +82,7 @@ async function main(): Promise<void> {
     answerer,
     log,
     logger,
-    settings: {
-      hopDeadlineMs: config.HOP_DEADLINE_MS,
-      phoneHashSecret,
-      storePhoneNumbers: config.STORE_PHONE_NUMBERS,
-      dailyQuota: config.DAILY_QUESTION_QUOTA,
-      price: config.SUBSCRIPTION_PRICE,
-      days: config.SUBSCRIPTION_DAYS,
-      tzOffsetMinutes: config.TIMEZONE_OFFSET_MINUTES,
-      hopRatePerMinute: config.HOP_RATE_PER_MINUTE,
-      questionRatePerMinute: config.QUESTION_RATE_PER_MINUTE,
-      sessionDriver: config.REDIS_URL ? 'redis' : 'memory',
-      guard: {
-        secret: config.CALLBACK_SECRET,
-        allowedIps: config.ALLOWED_IPS,
-        trustProxy: config.TRUST_PROXY,
-      },
-    },
+    settings,
     mounts: [
       ['/api', createQueryRoutes({ answerer, apiToken: config.API_TOKEN, logger })],
       [

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Hono } from 'hono';
 import { createApp } from '../../src/app.ts';
+import { loadConfig } from '../../src/config.ts';
 import { loadJourney } from '../../src/engine/load.ts';
 import type { StoredSession } from '../../src/engine/types.ts';
 import type { HopSettings } from '../../src/hop-handler.ts';
@@ -15,6 +16,7 @@ import { createOllamaModel } from '../../src/inference/ollama.ts';
 import { createSqliteLog, type SqliteLog } from '../../src/log/sqlite.ts';
 import { silentLogger } from '../../src/logger.ts';
 import { createRedisClient, createRedisSessionStore } from '../../src/session/redis.ts';
+import { answererOptions, appSettings } from '../../src/settings.ts';
 import { PROJECT_ROOT } from '../helpers/gateway-process.ts';
 import { COMMAND_TIMEOUT_MS, DEADLINE_MS } from './support.ts';
 
@@ -32,7 +34,24 @@ export function createInProcessApp(opts: {
   settings?: Partial<HopSettings>;
 }): InProcessApp {
   const logger = silentLogger();
-  const facts = { dailyQuota: 1000, price: 'KES 20', days: 30 };
+  // The same mapping main.ts uses, from the environment the fault gateway runs with.
+  const config = loadConfig({
+    REDIS_URL: opts.redisUrl,
+    HOP_DEADLINE_MS: String(DEADLINE_MS),
+    PHONE_HASH_SECRET: 'fault-suite-secret-0123456789',
+    DAILY_QUESTION_QUOTA: '1000',
+    HOP_RATE_PER_MINUTE: '0',
+    QUESTION_RATE_PER_MINUTE: '0',
+    OLLAMA_MAX_CONCURRENT: '4',
+    OLLAMA_MAX_QUEUE: '8',
+    ANSWER_CACHE_TTL_SECONDS: '0',
+    ANSWER_TIMEOUT_MS: '2000',
+  });
+  const facts = {
+    dailyQuota: config.DAILY_QUESTION_QUOTA,
+    price: config.SUBSCRIPTION_PRICE,
+    days: config.SUBSCRIPTION_DAYS,
+  };
   const menus = join(PROJECT_ROOT, 'menus');
   const journey = loadJourney(menus, facts);
   const faq = loadFaq(join(menus, 'faq.yaml'));
@@ -50,7 +69,7 @@ export function createInProcessApp(opts: {
     log,
     faq,
     logger,
-    options: { maxConcurrent: 4, maxQueue: 8, numPredict: 150, cacheTtlSeconds: 0, answerTimeoutMs: 2000 },
+    options: answererOptions(config),
   });
   const app = createApp({
     journey,
@@ -58,20 +77,7 @@ export function createInProcessApp(opts: {
     answerer,
     log,
     logger,
-    settings: {
-      hopDeadlineMs: DEADLINE_MS,
-      phoneHashSecret: 'fault-suite-secret-0123456789',
-      storePhoneNumbers: false,
-      dailyQuota: facts.dailyQuota,
-      price: facts.price,
-      days: facts.days,
-      tzOffsetMinutes: 180,
-      hopRatePerMinute: 0,
-      questionRatePerMinute: 0,
-      sessionDriver: 'redis',
-      guard: { allowedIps: [], trustProxy: false },
-      ...opts.settings,
-    },
+    settings: { ...appSettings(config), ...opts.settings },
   });
   return {
     app,

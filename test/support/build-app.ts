@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { expect } from 'vitest';
 import { type AppDeps, createApp } from '../../src/app.ts';
+import { loadConfig } from '../../src/config.ts';
 import { loadJourney } from '../../src/engine/load.ts';
 import type { StoredSession } from '../../src/engine/types.ts';
 import { createAnswerer } from '../../src/inference/answerer.ts';
@@ -18,6 +19,7 @@ import { silentLogger } from '../../src/logger.ts';
 import { isGsm, septets } from '../../src/screen/gsm7.ts';
 import { createRedisClient, createRedisSessionStore } from '../../src/session/redis.ts';
 import type { SessionStore } from '../../src/session/types.ts';
+import { answererOptions, appSettings } from '../../src/settings.ts';
 import { type FakeOllama, startFakeOllama } from '../helpers/fake-ollama.ts';
 
 export const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -39,6 +41,17 @@ export async function buildTestApp(
 ): Promise<TestApp> {
   const logger = silentLogger();
   const ollama = await startFakeOllama();
+  // The same mapping main.ts uses, from the environment a test would set.
+  const config = loadConfig({
+    REDIS_URL,
+    HOP_DEADLINE_MS: '2000',
+    PHONE_HASH_SECRET: 'test-secret-0123456789',
+    HOP_RATE_PER_MINUTE: '0',
+    QUESTION_RATE_PER_MINUTE: '0',
+    OLLAMA_MAX_QUEUE: '4',
+    ANSWER_CACHE_TTL_SECONDS: '0',
+    ANSWER_TIMEOUT_MS: '10000',
+  });
   const prefix = `test:app:${randomBytes(6).toString('hex')}:`;
   const store =
     overrides.store ??
@@ -61,7 +74,7 @@ export async function buildTestApp(
     log,
     faq,
     logger,
-    options: { maxConcurrent: 2, maxQueue: 4, numPredict: 150, cacheTtlSeconds: 0, answerTimeoutMs: 10_000 },
+    options: answererOptions(config),
   });
   const journey = loadJourney('menus', { dailyQuota: 5, price: 'KES 20', days: 30 });
   const app = createApp({
@@ -70,20 +83,7 @@ export async function buildTestApp(
     answerer,
     log,
     logger,
-    settings: {
-      hopDeadlineMs: 2000,
-      phoneHashSecret: 'test-secret-0123456789',
-      storePhoneNumbers: false,
-      dailyQuota: 5,
-      price: 'KES 20',
-      days: 30,
-      tzOffsetMinutes: 180,
-      hopRatePerMinute: 0,
-      questionRatePerMinute: 0,
-      sessionDriver: 'redis',
-      guard: { allowedIps: [], trustProxy: false },
-      ...settings,
-    },
+    settings: { ...appSettings(config), ...settings },
   });
   return {
     app,

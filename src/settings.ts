@@ -1,0 +1,34 @@
+// Config → the settings the app and the answer pipeline take. One mapping, used by the composition
+// root and by the tests that build the app in-process, so the two cannot drift apart. Pure.
+import type { AppDeps } from './app.ts';
+import type { Config } from './config.ts';
+import type { AnswererOptions } from './inference/answerer.ts';
+
+/** A fixed secret keeps hashes stable on a laptop; production must set PHONE_HASH_SECRET. */
+export const DEV_PHONE_HASH_SECRET = 'ussd-ai-gateway-dev-secret-change-me';
+
+export function appSettings(config: Config): AppDeps['settings'] {
+  return {
+    hopDeadlineMs: config.HOP_DEADLINE_MS,
+    phoneHashSecret: config.PHONE_HASH_SECRET ?? DEV_PHONE_HASH_SECRET,
+    storePhoneNumbers: config.STORE_PHONE_NUMBERS,
+    dailyQuota: config.DAILY_QUESTION_QUOTA,
+    price: config.SUBSCRIPTION_PRICE,
+    days: config.SUBSCRIPTION_DAYS,
+    tzOffsetMinutes: config.TIMEZONE_OFFSET_MINUTES,
+    hopRatePerMinute: config.HOP_RATE_PER_MINUTE,
+    questionRatePerMinute: config.QUESTION_RATE_PER_MINUTE,
+    sessionDriver: config.REDIS_URL ? 'redis' : 'memory',
+    guard: { secret: config.CALLBACK_SECRET, allowedIps: config.ALLOWED_IPS, trustProxy: config.TRUST_PROXY },
+  };
+}
+
+export function answererOptions(config: Config): AnswererOptions {
+  return {
+    maxConcurrent: config.OLLAMA_MAX_CONCURRENT,
+    maxQueue: config.OLLAMA_MAX_QUEUE,
+    numPredict: config.OLLAMA_NUM_PREDICT,
+    cacheTtlSeconds: config.ANSWER_CACHE_TTL_SECONDS,
+    answerTimeoutMs: config.ANSWER_TIMEOUT_MS,
+  };
+}
