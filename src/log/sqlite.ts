@@ -11,7 +11,7 @@ import BetterSqlite3, { type Database } from 'better-sqlite3';
 import type { Logger } from '../logger.ts';
 import { migrate } from './migrations.ts';
 import { createLogWriter, type LogItem } from './statements.ts';
-import type { InteractionLog, LogStatus } from './types.ts';
+import type { HopRow, InteractionLog, LogStatus } from './types.ts';
 
 export interface SqliteLogOptions {
   path: string;
@@ -228,12 +228,20 @@ interface Connection {
 function connect(db: Database, onRefused: (item: LogItem, err: unknown) => void): Connection {
   const writer = createLogWriter(db);
   const plain = db.transaction((items: readonly LogItem[]) => {
-    for (const item of items) writer.write(item);
+    const hops: HopRow[] = [];
+    for (const item of items) {
+      writer.write(item);
+      if (item.kind === 'hop') hops.push(item.row);
+    }
+    writer.touchSessions(hops);
     return 0;
   });
-  // Only after a batch failed on a row's data: each row in a savepoint (a third slower), so the
-  // refused row is skipped whole and the rest are written.
-  const writeOne = db.transaction((item: LogItem) => writer.write(item));
+  // Only after a batch failed on a row's data: each row, with its sessions row, in a savepoint (a
+  // third slower), so the refused row is skipped whole and the rest are written.
+  const writeOne = db.transaction((item: LogItem) => {
+    writer.write(item);
+    if (item.kind === 'hop') writer.touchSessions([item.row]);
+  });
   const careful = db.transaction((items: readonly LogItem[]) => {
     let skipped = 0;
     for (const item of items) {

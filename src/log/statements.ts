@@ -14,8 +14,10 @@ export type LogItem =
   | { kind: 'tier'; row: TierRow };
 
 export interface LogWriter {
-  /** Writes one item (several statements for a hop); throws what SQLite throws. */
+  /** Writes one item's row; a hop's sessions row is left to touchSessions. Throws what SQLite throws. */
   write(item: LogItem): void;
+  /** Upserts the sessions rows of these hops: one statement per session, however many hops. */
+  touchSessions(hops: readonly HopRow[]): void;
   /** Deletes rows older than `cutoff` (epoch ms) from every table; returns the rows deleted. */
   purge(cutoff: number): number;
 }
@@ -40,22 +42,26 @@ const SESSION_END_SQL = `
     end_date = excluded.end_date, ended_at = excluded.ended_at, raw = excluded.raw,
     notifications = notifications + 1`;
 
-const SESSION_HOP_SQL = `
+// One upsert per session per batch, not per hop (issue 7: the per-hop upsert, with the sessions
+// table's three indexes, was a quarter of the log's cost). Its values are the batch's hops of that
+// session folded as sessionTouches() describes, so the row ends as if each hop had upserted it.
+const SESSION_HOPS_SQL = `
   INSERT INTO sessions (session_id, first_at, last_at, phone_hash, phone, service_code, network_code,
     hops, last_screen, lang)
-  VALUES (@sessionId, @at, @at, @phoneHash, @phone, @serviceCode, @networkCode, 1, @screen, @lang)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (session_id) DO UPDATE SET
     first_at = min(first_at, excluded.first_at),
     last_at = max(last_at, excluded.last_at),
     phone = coalesce(excluded.phone, phone),
     network_code = coalesce(network_code, excluded.network_code),
-    hops = hops + 1,
+    hops = hops + excluded.hops,
     last_screen = iif(last_screen IS NULL OR excluded.last_at >= last_at, excluded.last_screen, last_screen),
     lang = iif(lang IS NULL OR excluded.last_at >= last_at, excluded.lang, lang)`;
 
+// Positional: binding by name costs a lookup per column per row, on the log's hottest statement.
 const HOP_SQL = `
   INSERT INTO hops (at, session_id, phone_hash, input, text, screen, lang, reply_kind, reply, latency_ms, outcome)
-  VALUES (@at, @sessionId, @phoneHash, @input, @text, @screen, @lang, @replyKind, @reply, @latencyMs, @outcome)`;
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 // A question id is unique: recording it again (a retried answer) replaces, never doubles, it.
 const QUESTION_SQL = `
@@ -82,7 +88,7 @@ const PURGES: readonly [table: string, column: string][] = [
 
 export function createLogWriter(db: Database): LogWriter {
   const hop = db.prepare(HOP_SQL);
-  const sessionHop = db.prepare(SESSION_HOP_SQL);
+  const sessionHops = db.prepare(SESSION_HOPS_SQL);
   const sessionEnd = db.prepare(SESSION_END_SQL);
   const question = db.prepare(QUESTION_SQL);
   const feedback = db.prepare(FEEDBACK_SQL);
@@ -94,24 +100,19 @@ export function createLogWriter(db: Database): LogWriter {
       switch (item.kind) {
         case 'hop': {
           const r = item.row;
-          const params = {
-            at: int(r.at),
-            sessionId: r.sessionId,
-            phoneHash: r.phoneHash,
-            phone: r.phone ?? null,
-            serviceCode: r.serviceCode,
-            networkCode: r.networkCode ?? null,
-            input: r.input,
-            text: r.text,
-            screen: r.screen,
-            lang: r.lang,
-            replyKind: r.replyKind,
-            reply: r.reply,
-            latencyMs: int(r.latencyMs),
-            outcome: r.outcome,
-          };
-          hop.run(params);
-          sessionHop.run(params);
+          hop.run(
+            int(r.at),
+            r.sessionId,
+            r.phoneHash,
+            r.input,
+            r.text,
+            r.screen,
+            r.lang,
+            r.replyKind,
+            r.reply,
+            int(r.latencyMs),
+            r.outcome,
+          );
           return;
         }
         case 'question': {
@@ -152,12 +153,81 @@ export function createLogWriter(db: Database): LogWriter {
           return;
       }
     },
+    touchSessions(hops) {
+      for (const t of sessionTouches(hops)) {
+        sessionHops.run(
+          t.sessionId,
+          t.firstAt,
+          t.lastAt,
+          t.phoneHash,
+          t.phone,
+          t.serviceCode,
+          t.networkCode,
+          t.hops,
+          t.lastScreen,
+          t.lang,
+        );
+      }
+    },
     purge(cutoff) {
       let deleted = 0;
       for (const p of purges) deleted += p.run(cutoff).changes;
       return deleted;
     },
   };
+}
+
+/** What a batch's hops do to one sessions row. */
+export interface SessionTouch {
+  sessionId: string;
+  firstAt: number;
+  lastAt: number;
+  phoneHash: string;
+  phone: string | null;
+  serviceCode: string;
+  networkCode: string | null;
+  hops: number;
+  lastScreen: string;
+  lang: string;
+}
+
+/**
+ * Folds hops, in the order given, per session, as upserting them one by one would: the first
+ * hop's phone hash and service code, the first network code and the last phone given, the count,
+ * the earliest and latest time, and the screen and language of the latest hop (of the later one
+ * on a tie). Pure.
+ */
+export function sessionTouches(hops: readonly HopRow[]): SessionTouch[] {
+  const bySession = new Map<string, SessionTouch>();
+  for (const r of hops) {
+    const at = int(r.at);
+    const t = bySession.get(r.sessionId);
+    if (t === undefined) {
+      bySession.set(r.sessionId, {
+        sessionId: r.sessionId,
+        firstAt: at,
+        lastAt: at,
+        phoneHash: r.phoneHash,
+        phone: r.phone ?? null,
+        serviceCode: r.serviceCode,
+        networkCode: r.networkCode ?? null,
+        hops: 1,
+        lastScreen: r.screen,
+        lang: r.lang,
+      });
+      continue;
+    }
+    t.hops++;
+    if (at < t.firstAt) t.firstAt = at;
+    if (at >= t.lastAt) {
+      t.lastAt = at;
+      t.lastScreen = r.screen;
+      t.lang = r.lang;
+    }
+    if (r.phone !== undefined) t.phone = r.phone;
+    if (t.networkCode === null && r.networkCode !== undefined) t.networkCode = r.networkCode;
+  }
+  return [...bySession.values()];
 }
 
 function int(v: number): number {
