@@ -78,10 +78,12 @@ export function createRedisSessionStore<S = unknown>(
   const storeId = randomBytes(9).toString('base64url');
   let leases = 0;
   let closed = false;
-  const guard = <T>(op: string, fn: () => Promise<T>): Promise<T> =>
-    closed
-      ? Promise.reject(new SessionStoreError(`[redis] ${op} failed: the store is closed`))
-      : wrapErrors(op, fn);
+  const coalesce = writeCoalescer(redis);
+  const guard = <T>(op: string, fn: () => Promise<T>): Promise<T> => {
+    if (closed) return Promise.reject(new SessionStoreError(`[redis] ${op} failed: the store is closed`));
+    coalesce();
+    return wrapErrors(op, fn);
+  };
 
   const keys = (k: HopKey) => {
     const phone = keyPart(k.phoneKey);
@@ -261,6 +263,30 @@ redis.call('EXPIRE', KEYS[1], ARGV[2])
 return 1`,
   },
 } as const;
+
+/**
+ * Commands issued in one turn of the event loop go to Redis in one socket write. ioredis writes
+ * each command as it is issued, and on these machines a write that wakes Redis was the largest
+ * single cost of a hop (issue 7 profile: 44 % of the in-process hop time for two writes). Under
+ * load many hops issue their command in the same turn (one poll phase brings many requests, one
+ * read brings many replies), so the socket is corked at the first command and uncorked after the
+ * poll phase (setImmediate): 38 → 29 µs of CPU per hop. It adds no wait beyond that one turn,
+ * and ioredis's own auto-pipelining, which does this with a Pipeline per batch, measured slower.
+ */
+function writeCoalescer(redis: Redis): () => void {
+  let corked: { cork(): void; uncork(): void } | null = null;
+  return () => {
+    if (corked !== null || redis.status !== 'ready') return;
+    const stream = redis.stream;
+    if (!stream) return;
+    stream.cork();
+    corked = stream;
+    setImmediate(() => {
+      corked = null;
+      stream.uncork();
+    });
+  };
+}
 
 async function wrapErrors<T>(op: string, fn: () => Promise<T>): Promise<T> {
   try {

@@ -4,7 +4,7 @@
 // Fails, never skips, when Redis is not there.
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SessionStoreError } from '../../src/errors.ts';
 import { createRedisClient, createRedisSessionStore, keyPart } from '../../src/session/redis.ts';
 import type { SessionStore, SessionStoreOptions } from '../../src/session/types.ts';
@@ -180,6 +180,29 @@ describe('redis store: one command per begin and per commit, as the server sees 
       expect(lease).not.toBeNull();
     } finally {
       watch.stop();
+      await store.close();
+      await dropPrefix(prefix);
+    }
+  });
+});
+
+describe('redis store: commands of one event-loop turn share one socket write', () => {
+  it('ten hops beginning in the same turn cost one write to Redis, and each gets its own reply', async () => {
+    const prefix = freshPrefix();
+    const client = createRedisClient(REDIS_URL, 1_000);
+    const store = createRedisSessionStore<TestState>(client, { prefix, sessionTtlSeconds: 300 });
+    try {
+      await store.ping();
+      await store.begin(hopKey({ sessionId: 'warm' }), 1_000); // the script is known: EVALSHA from now on
+      // Writable's implementer hooks: one call each time bytes go to the socket.
+      const socket = client.stream as unknown as { _write: () => void; _writev: () => void };
+      const writes = [vi.spyOn(socket, '_write'), vi.spyOn(socket, '_writev')];
+      const snapshots = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => store.begin(hopKey({ sessionId: `same-turn-${i}` }), 1_000)),
+      );
+      expect(writes.reduce((n, spy) => n + spy.mock.calls.length, 0)).toBe(1);
+      expect(snapshots.every((snap) => snap.lease !== null && snap.state === null)).toBe(true);
+    } finally {
       await store.close();
       await dropPrefix(prefix);
     }
