@@ -8,7 +8,7 @@ import type { Journey, StoredSession } from './engine/types.ts';
 import { createHopHandler, type HopOutcome, type HopSettings } from './hop-handler.ts';
 import type { Answerer, ModelHealth } from './inference/types.ts';
 import type { InteractionLog } from './log/types.ts';
-import type { Logger } from './logger.ts';
+import { type HopLogger, type Logger, lazyChild } from './logger.ts';
 import { hashPhone, maskPhone } from './phone.ts';
 import { formatReply, type Hop, MAX_BODY_BYTES, parseHop } from './protocol/at.ts';
 import { parseSessionEnd } from './protocol/events.ts';
@@ -63,7 +63,10 @@ export function createApp(deps: AppDeps): Hono {
     const parsed = parseHop(form);
     if (!parsed.ok) return c.text(`Bad request: ${parsed.message}\n`, parsed.status);
     const hop = parsed.value;
-    const hopLogger = logger.child({ sessionId: hop.sessionId, caller: maskPhone(hop.phoneNumber) });
+    const hopLogger = lazyChild(logger, () => ({
+      sessionId: hop.sessionId,
+      caller: maskPhone(hop.phoneNumber),
+    }));
     const outcome = await withinDeadline(
       handleHop(hop, arrivedAt, hopLogger),
       arrivedAt + settings.hopDeadlineMs - clock(),
@@ -86,27 +89,36 @@ export function createApp(deps: AppDeps): Hono {
    * END. The handler logs the hops it answers (also when it finishes after the deadline); a hop
    * that fails, before or after the deadline, is logged here by `onFailed`, so every hop has one row.
    */
-  async function withinDeadline(
+  function withinDeadline(
     work: Promise<HopOutcome>,
     ms: number,
-    hopLogger: Logger,
+    hopLogger: HopLogger,
     onFailed: () => void,
   ): Promise<HopOutcome | null> {
-    let timer: NodeJS.Timeout | undefined;
-    let failed = false;
-    const timeout = new Promise<null>((resolve) => {
-      timer = setTimeout(() => resolve(null), Math.max(0, ms - 50));
+    // One promise and one timer per hop (a race of two promises allocated twice as much, per hop).
+    return new Promise((resolve) => {
+      let settled = false;
+      const timer = setTimeout(
+        () => {
+          settled = true;
+          hopLogger.warn('hop gave no answer in time; sent the fallback screen');
+          resolve(null);
+        },
+        Math.max(0, ms - 50),
+      );
+      work.then(
+        (outcome) => {
+          clearTimeout(timer);
+          if (!settled) resolve(outcome);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          hopLogger.error({ err: error }, 'hop failed');
+          onFailed();
+          if (!settled) resolve(null);
+        },
+      );
     });
-    const guarded = work.catch((error: unknown) => {
-      failed = true;
-      hopLogger.error({ err: error }, 'hop failed');
-      onFailed();
-      return null;
-    });
-    const outcome = await Promise.race([guarded, timeout]);
-    clearTimeout(timer);
-    if (outcome === null && !failed) hopLogger.warn('hop gave no answer in time; sent the fallback screen');
-    return outcome;
   }
 
   /** The row of a hop answered by the funnel: its session could not be read, so its input is unknown. */

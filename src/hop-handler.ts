@@ -8,7 +8,7 @@ import { showAnswer, start, walk, walkFrom } from './engine/step.ts';
 import type { Journey, StepContext, StepResult, StoredSession } from './engine/types.ts';
 import type { Answerer } from './inference/types.ts';
 import type { InteractionLog } from './log/types.ts';
-import type { Logger } from './logger.ts';
+import type { HopLogger, Logger } from './logger.ts';
 import { hashPhone } from './phone.ts';
 import { type Hop, newInput } from './protocol/at.ts';
 import type { HopKey, HopSnapshot, HopWrite, SessionStore } from './session/types.ts';
@@ -65,7 +65,7 @@ export function createHopHandler(deps: HopDeps) {
     return hash;
   };
 
-  return async function handleHop(hop: Hop, arrivedAt: number, logger: Logger): Promise<HopOutcome> {
+  return async function handleHop(hop: Hop, arrivedAt: number, logger: HopLogger): Promise<HopOutcome> {
     const deadline = arrivedAt + settings.hopDeadlineMs;
     const phoneKey = phoneHash(hop.phoneNumber);
     const key = hopKey(hop.sessionId, phoneKey, arrivedAt, settings.tzOffsetMinutes);
@@ -214,7 +214,7 @@ export function createHopHandler(deps: HopDeps) {
     questionId: string,
     lang: string,
     deadline: number,
-    logger: Logger,
+    logger: HopLogger,
   ): Promise<AnswerProgress> {
     // Progress is written in call order through one chain, so an older answer never overwrites a newer one.
     let latest: AnswerProgress | null = null;
