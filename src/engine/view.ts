@@ -25,9 +25,7 @@ export const ANSWER_SCREEN = '@answer';
 export function vars(journey: Journey, state: EngineState, ctx: StepContext): Vars {
   const subscribed = (ctx.profile.subscribedUntil ?? 0) > ctx.now;
   const left = Math.max(0, ctx.dailyQuota - ctx.questionsToday);
-  const inputs = Object.fromEntries(Object.entries(state.inputs).map(([k, v]) => [`input.${k}`, v]));
-  return {
-    ...inputs,
+  const v: Vars = {
     questions_left: subscribed ? t(journey.texts.unlimited, state.lang) : String(left),
     quota: String(ctx.dailyQuota),
     price: ctx.price,
@@ -35,6 +33,8 @@ export function vars(journey: Journey, state: EngineState, ctx: StepContext): Va
     plan: t(subscribed ? journey.texts.planPaid : journey.texts.planFree, state.lang),
     language: t(journey.languageNames, state.lang),
   };
+  for (const key in state.inputs) v[`input.${key}`] = state.inputs[key] as string;
+  return v;
 }
 
 export function render(journey: Journey, state: EngineState, ctx: StepContext, hint: string | null): Reply {
