@@ -1,10 +1,13 @@
 // One hop, end to end: load the session (one round trip), step the pure engine, perform its
 // effects (ask the model, remember the language, record feedback and tier events), store the
-// session (one round trip), log the hop, reply. Callers bound it with the hop deadline; this
-// module keeps the model's share of that deadline and throws only into the app's error funnel.
+// session (one round trip), log the hop, reply. A menu hop of a session this process served last
+// skips the load: it steps from the state it left and stores the result with a compare-and-set
+// (one round trip; issue 7), falling back to the full way when anything changed in between.
+// Callers bound it with the hop deadline; this module keeps the model's share of that deadline
+// and throws only into the app's error funnel.
 import { randomUUID } from 'node:crypto';
 import { answerPageSeptets, t } from './engine/render.ts';
-import { showAnswer, start, walk, walkFrom } from './engine/step.ts';
+import { selfContained, showAnswer, start, walk, walkFrom } from './engine/step.ts';
 import type { Journey, StepContext, StepResult, StoredSession } from './engine/types.ts';
 import type { Answerer } from './inference/types.ts';
 import type { InteractionLog } from './log/types.ts';
@@ -48,6 +51,20 @@ const COMMIT_RESERVE_MS = 300;
 const LEASE_POLL_MS = 100;
 /** Phone hashes kept: every hop of a session (and a phone's next sessions) reuses one HMAC. */
 const PHONE_HASH_CACHE_SIZE = 4096;
+/**
+ * Sessions remembered as this process left them, the oldest dropped beyond it: ~1-4 kB each as
+ * measured (issue 7: 5,000 cost 18 MB of the 120 MB RSS target), and a miss only costs a round trip.
+ */
+const RECENT_SESSIONS = 2000;
+
+/** A session as this process's last hop of it left it, with what that hop read of the phone. */
+interface Recent {
+  phoneKey: string;
+  version: string;
+  stored: StoredSession;
+  profile: PhoneProfile;
+  questionsToday: number;
+}
 
 export function createHopHandler(deps: HopDeps) {
   const { journey, store, answerer, log, settings } = deps;
@@ -65,12 +82,21 @@ export function createHopHandler(deps: HopDeps) {
     return hash;
   };
 
+  // Insertion-ordered: a remembered session is deleted and set again, so the first is the oldest.
+  const recent = new Map<string, Recent>();
+  const remember = (sessionId: string, entry: Recent) => {
+    recent.delete(sessionId);
+    // Over (END), or where the next hop takes the full way anyway (an answer, a quota in view).
+    if (entry.stored.reply.kind === 'END' || !selfContained(journey, entry.stored.engine)) return;
+    if (recent.size >= RECENT_SESSIONS) recent.delete(recent.keys().next().value as string);
+    recent.set(sessionId, entry);
+  };
+
   return async function handleHop(hop: Hop, arrivedAt: number, logger: HopLogger): Promise<HopOutcome> {
     const deadline = arrivedAt + settings.hopDeadlineMs;
     const phoneKey = phoneHash(hop.phoneNumber);
     const key = hopKey(hop.sessionId, phoneKey, arrivedAt, settings.tzOffsetMinutes);
-    const snapshot = await takeLease(key, deadline);
-    const record = (outcome: HopOutcome, kind: 'ok' | 'replay' | 'limited') => {
+    const record = (outcome: HopOutcome, kind: 'ok' | 'replay' | 'limited', input: string | null) => {
       log.recordHop({
         at: arrivedAt,
         sessionId: hop.sessionId,
@@ -78,7 +104,7 @@ export function createHopHandler(deps: HopDeps) {
         ...(settings.storePhoneNumbers ? { phone: hop.phoneNumber } : {}),
         serviceCode: hop.serviceCode,
         ...(hop.networkCode ? { networkCode: hop.networkCode } : {}),
-        input: snapshot?.state ? newInput(snapshot.state.text, hop.text) : hop.text === '' ? null : hop.text,
+        input,
         text: hop.text,
         screen: outcome.screen,
         lang: outcome.lang,
@@ -91,6 +117,16 @@ export function createHopHandler(deps: HopDeps) {
       return outcome;
     };
 
+    const known = recent.get(hop.sessionId);
+    if (known !== undefined && known.phoneKey === phoneKey) {
+      const advanced = await advance(hop, key, known, logger);
+      if (advanced !== null) return record(advanced.outcome, advanced.kind, advanced.input);
+    }
+
+    const snapshot = await takeLease(key, deadline);
+    // What this hop brings after the stored text; all of it for a session we have no state for.
+    const input = snapshot.state ? newInput(snapshot.state.text, hop.text) : hop.text || null;
+
     // Another hop of this session still holds the lease and did not finish in time.
     if (!snapshot.lease) {
       logger.warn('session busy: a hop of the same session is still running');
@@ -98,6 +134,7 @@ export function createHopHandler(deps: HopDeps) {
       return record(
         { reply: { kind: 'END', text: t(journey.texts.error, lang) }, screen: '@busy', lang },
         'limited',
+        input,
       );
     }
     const lease = snapshot.lease;
@@ -106,16 +143,19 @@ export function createHopHandler(deps: HopDeps) {
       // The same hop again (telcos resend): the same reply, no effects.
       if (stored && stored.text === hop.text) {
         await store.release(key, lease);
-        return record({ reply: stored.reply, screen: stored.screen, lang: stored.engine.lang }, 'replay');
+        return record(
+          { reply: stored.reply, screen: stored.screen, lang: stored.engine.lang },
+          'replay',
+          input,
+        );
       }
       if (settings.hopRatePerMinute > 0 && snapshot.hopsThisMinute > settings.hopRatePerMinute) {
         await store.release(key, lease);
         logger.warn({ hops: snapshot.hopsThisMinute }, 'hop rate limit reached');
-        return record(limitedOutcome(stored), 'limited');
+        return record(limitedOutcome(stored), 'limited', input);
       }
 
       const ctx = context(snapshot, clock());
-      const input = stored ? newInput(stored.text, hop.text) : hop.text === '' ? null : hop.text;
       let result: StepResult;
       if (stored && input !== null) {
         const from = { state: stored.engine, reply: stored.reply, effects: [] };
@@ -161,7 +201,7 @@ export function createHopHandler(deps: HopDeps) {
             ) {
               await store.release(key, lease);
               logger.warn('question rate limit reached');
-              return record(limitedOutcome(stored), 'limited');
+              return record(limitedOutcome(stored), 'limited', input);
             }
             const progress = await ask(
               hop.sessionId,
@@ -188,13 +228,69 @@ export function createHopHandler(deps: HopDeps) {
         ...(Object.keys(profile).length > 0 ? { profile } : {}),
       };
       const committed = await store.commit(key, lease, write);
-      if (!committed) logger.warn('session lease ran out before commit; state not stored');
-      return record({ reply, screen, lang: state.lang }, 'ok');
+      if (committed) {
+        remember(hop.sessionId, {
+          phoneKey,
+          version: lease,
+          stored: write.state,
+          profile: { ...snapshot.profile, ...profile },
+          questionsToday: snapshot.questionsToday + questionAsked,
+        });
+      } else {
+        recent.delete(hop.sessionId);
+        logger.warn('session lease ran out before commit; state not stored');
+      }
+      return record({ reply, screen, lang: state.lang }, 'ok', input);
     } catch (error) {
       await store.release(key, lease).catch(() => {});
       throw error;
     }
   };
+
+  /**
+   * The one-round-trip way for a menu hop of a session this process served last: step from the
+   * state it left, with what that hop read of the phone, and store the result over that state's
+   * version. Null when the hop needs the full way: a resend, an answer or a quota in view, an
+   * effect to perform, or a session changed since (another replica, a running answer).
+   */
+  async function advance(
+    hop: Hop,
+    key: HopKey,
+    known: Recent,
+    logger: HopLogger,
+  ): Promise<{ outcome: HopOutcome; kind: 'ok' | 'limited'; input: string } | null> {
+    const { stored } = known;
+    const input = newInput(stored.text, hop.text);
+    if (input === null || stored.text === hop.text || !selfContained(journey, stored.engine)) return null;
+    const ctx: StepContext = {
+      now: clock(),
+      hopId: '', // an ask would need one: a hop with effects is not written here
+      profile: known.profile,
+      questionsToday: known.questionsToday,
+      dailyQuota: settings.dailyQuota,
+      price: settings.price,
+      days: settings.days,
+      answer: null,
+    };
+    const result = walkFrom(journey, { state: stored.engine, reply: stored.reply, effects: [] }, input, ctx);
+    if (result.effects.length > 0 || result.reply === null || !selfContained(journey, result.state))
+      return null;
+    const next: StoredSession = {
+      engine: result.state,
+      text: hop.text,
+      reply: result.reply,
+      screen: result.state.screen,
+    };
+    const advanced = await store.advance(key, known.version, next, settings.hopRatePerMinute);
+    if (!advanced.written) {
+      recent.delete(hop.sessionId);
+      if (advanced.reason === 'changed') return null;
+      logger.warn('hop rate limit reached');
+      return { outcome: limitedOutcome(stored), kind: 'limited', input };
+    }
+    remember(hop.sessionId, { ...known, version: advanced.version, stored: next });
+    return { outcome: { reply: next.reply, screen: next.screen, lang: next.engine.lang }, kind: 'ok', input };
+  }
 
   /** Takes the session's lease; while another hop of the session holds it, waits for it to finish. */
   async function takeLease(key: HopKey, deadline: number): Promise<HopSnapshot<StoredSession>> {

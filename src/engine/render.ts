@@ -35,7 +35,10 @@ export function menuPages(journey: Journey, screen: Screen, lang: string, vars: 
   // A menu's pages depend only on its screen, language and filled text: drawn once, not per hop
   // (twice per hop, by step and by render, was ~5 % of a hop's allocations in the issue 7 profile).
   let drawn = pagesDrawn.get(journey);
-  if (drawn === undefined) pagesDrawn.set(journey, (drawn = new Map()));
+  if (drawn === undefined) {
+    drawn = new Map();
+    pagesDrawn.set(journey, drawn);
+  }
   const key = `${screen.id}\u0000${lang}\u0000${head}`;
   let pages = drawn.get(key);
   if (pages === undefined) {

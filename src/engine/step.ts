@@ -88,6 +88,18 @@ export function step(journey: Journey, state: EngineState, input: string, ctx: S
   }
 }
 
+/**
+ * Whether a state is drawn from the session and the phone's profile alone: not the answer screen
+ * (drawn from the answer being generated, written by another task), not with the answer screen
+ * to go back to, and not an ask or offer screen (drawn from today's question count, which other
+ * sessions of the phone change). A hop between two such states may reuse what an earlier hop read.
+ */
+export function selfContained(journey: Journey, state: EngineState): boolean {
+  if (state.screen === ANSWER_SCREEN || state.trail.includes(ANSWER_SCREEN)) return false;
+  const type = journey.screens.get(state.screen)?.type;
+  return type !== undefined && type !== 'ask' && type !== 'offer';
+}
+
 /** After the handler asked: the reply for the answer (or its failure, or "still thinking"). */
 export function showAnswer(
   journey: Journey,

@@ -29,7 +29,7 @@ export function createMemorySessionStore<S = unknown>(
   const sessionTtlMs = options.sessionTtlSeconds * 1000;
   const profileTtlMs = (options.profileTtlSeconds ?? DEFAULT_PROFILE_TTL_SECONDS) * 1000;
 
-  const sessions = createTtlMap<{ state?: string; answer?: string }>(now);
+  const sessions = createTtlMap<{ state?: string; answer?: string; v?: string }>(now);
   const leases = createTtlMap<string>(now);
   const profiles = createTtlMap<{ lang?: string; subscribedUntil?: number }>(now);
   const counters = createTtlMap<number>(now);
@@ -51,6 +51,8 @@ export function createMemorySessionStore<S = unknown>(
     return n;
   };
   const ours = (sessionId: string, lease: string) => leases.get(sessionId) === lease;
+  const storeId = randomBytes(9).toString('base64url');
+  let versions = 0;
 
   return {
     async begin(key: HopKey, leaseMs: number): Promise<HopSnapshot<S>> {
@@ -66,6 +68,7 @@ export function createMemorySessionStore<S = unknown>(
       return {
         lease: got ? token : null,
         state: parse<S>(session?.state),
+        version: session?.v ?? null,
         answer: parse<AnswerProgress>(session?.answer),
         profile,
         questionsToday: counters.get(`q:${key.phoneKey}:${key.day}`) ?? 0,
@@ -77,7 +80,7 @@ export function createMemorySessionStore<S = unknown>(
     async commit(key, lease, write) {
       live('commit');
       if (!ours(key.sessionId, lease)) return false;
-      const session = { ...sessions.get(key.sessionId), state: toJson(write.state, 'state') };
+      const session = { ...sessions.get(key.sessionId), state: toJson(write.state, 'state'), v: lease };
       if (write.answer === null) delete session.answer;
       else if (write.answer !== undefined) session.answer = toJson(write.answer, 'answer');
       sessions.set(key.sessionId, session, sessionTtlMs);
@@ -94,6 +97,18 @@ export function createMemorySessionStore<S = unknown>(
       }
       leases.delete(key.sessionId);
       return true;
+    },
+
+    async advance(key, version, state, hopRatePerMinute) {
+      live('advance');
+      const session = sessions.get(key.sessionId);
+      if (leases.get(key.sessionId) !== undefined || session?.v !== version)
+        return { written: false, reason: 'changed' };
+      const hops = increment(`rh:${key.phoneKey}:${minuteOf(key)}`, MINUTE_COUNTER_TTL_MS);
+      if (hopRatePerMinute > 0 && hops > hopRatePerMinute) return { written: false, reason: 'limited' };
+      const next = `${storeId}.${++versions}`;
+      sessions.set(key.sessionId, { ...session, state: toJson(state, 'state'), v: next }, sessionTtlMs);
+      return { written: true, version: next };
     },
 
     async release(key, lease) {

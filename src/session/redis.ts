@@ -1,6 +1,7 @@
 // The Redis session driver: every replica shares sessions, profiles, counters and the answer cache
 // through one Redis. A hop costs one round trip to read (begin) and one to write (commit), each a
-// single Lua script, so the lease check and the writes are atomic on the server (issue 3).
+// single Lua script, so the lease check and the writes are atomic on the server (issue 3); a menu
+// hop of a session whose state the caller still holds costs one (advance: a compare-and-set).
 // It must not hang a hop: every command is bounded by the client's commandTimeout, and every failure
 // surfaces as a SessionStoreError. It knows nothing of menus or what the state means.
 import { createHash, randomBytes } from 'node:crypto';
@@ -59,8 +60,9 @@ export function createRedisClient(
 
 /**
  * Sessions in Redis. The store owns `redis` from now on: close() quits it. Keys (all under
- * options.prefix): `s:<session>` hash {state, answer}, `lease:<session>`, `p:<phone>` hash {lang,
- * subscribedUntil}, `q:<phone>:<day>`, `rh:<phone>:<minute>`, `rq:<phone>:<minute>`, `c:<key>`.
+ * options.prefix): `s:<session>` hash {state, answer, v: the state's version}, `lease:<session>`,
+ * `p:<phone>` hash {lang, subscribedUntil}, `q:<phone>:<day>`, `rh:<phone>:<minute>`,
+ * `rq:<phone>:<minute>`, `c:<key>`.
  * The keys of one hop span several hash slots: this targets a single Redis, not Redis Cluster.
  */
 export function createRedisSessionStore<S = unknown>(
@@ -106,7 +108,7 @@ export function createRedisSessionStore<S = unknown>(
         const hopKeys = [k.lease, k.session, k.profile, k.day, k.hopMinute, k.questionMinute];
         const leaseArg = Math.max(1, Math.round(leaseMs));
         const reply = await scripts.ussdSessionBegin(...hopKeys, token, leaseArg, MINUTE_COUNTER_TTL_SECONDS);
-        const [got, state, answer, lang, subscribedUntil, today, hops, questions] = reply;
+        const [got, state, answer, lang, subscribedUntil, today, hops, questions, version] = reply;
         const profile: PhoneProfile = {};
         if (typeof lang === 'string') profile.lang = lang;
         if (typeof subscribedUntil === 'string' && Number.isFinite(Number(subscribedUntil))) {
@@ -115,6 +117,7 @@ export function createRedisSessionStore<S = unknown>(
         return {
           lease: got === 1 ? token : null,
           state: parseJson<S>(state, 'state'),
+          version: typeof version === 'string' ? version : null,
           answer: parseJson<AnswerProgress>(answer, 'answer'),
           profile,
           questionsToday: toCount(today),
@@ -146,6 +149,25 @@ export function createRedisSessionStore<S = unknown>(
         const commitKeys = [k.lease, k.session, k.profile, k.day, k.questionMinute];
         const written = await scripts.ussdSessionCommit(...commitKeys, ...argv);
         return written === 1;
+      }),
+
+    advance: (key, version, state, hopRatePerMinute) =>
+      guard('advance', async () => {
+        const k = keys(key);
+        const next = `${storeId}.${++leases}`;
+        const result = await scripts.ussdSessionAdvance(
+          k.lease,
+          k.session,
+          k.hopMinute,
+          version,
+          toJson(state, 'state'),
+          next,
+          sessionTtlSeconds,
+          MINUTE_COUNTER_TTL_SECONDS,
+          Math.max(0, Math.trunc(hopRatePerMinute)),
+        );
+        if (result === 1) return { written: true, version: next };
+        return { written: false, reason: result === -1 ? 'limited' : 'changed' };
       }),
 
     release: (key, lease) =>
@@ -206,6 +228,7 @@ interface ScriptCommands {
   ussdSessionBegin(...args: (string | number)[]): Promise<Reply[]>;
   ussdSessionCommit(...args: (string | number)[]): Promise<number>;
   ussdSessionRelease(...args: (string | number)[]): Promise<number>;
+  ussdSessionAdvance(...args: (string | number)[]): Promise<number>;
   ussdSessionPutAnswer(...args: (string | number)[]): Promise<number>;
 }
 
@@ -216,13 +239,13 @@ const SCRIPTS = {
     numberOfKeys: 6,
     lua: `
 local got = redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2])
-local s = redis.call('HMGET', KEYS[2], 'state', 'answer')
+local s = redis.call('HMGET', KEYS[2], 'state', 'answer', 'v')
 local p = redis.call('HMGET', KEYS[3], 'lang', 'subscribedUntil')
 local today = redis.call('GET', KEYS[4])
 local hops = redis.call('INCR', KEYS[5])
 redis.call('EXPIRE', KEYS[5], ARGV[3])
 local questions = redis.call('GET', KEYS[6])
-return { got and 1 or 0, s[1], s[2], p[1], p[2], today, hops, questions }`,
+return { got and 1 or 0, s[1], s[2], p[1], p[2], today, hops, questions, s[3] }`,
   },
   // KEYS lease session profile day questionMinute; ARGV token state answerMode answer sessionTtl
   // profileTtl questionAsked dayTtl minuteTtl [profileField profileValue]...
@@ -230,7 +253,7 @@ return { got and 1 or 0, s[1], s[2], p[1], p[2], today, hops, questions }`,
     numberOfKeys: 5,
     lua: `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[2], 'state', ARGV[2])
+redis.call('HSET', KEYS[2], 'state', ARGV[2], 'v', ARGV[1])
 if ARGV[3] == 'set' then redis.call('HSET', KEYS[2], 'answer', ARGV[4])
 elseif ARGV[3] == 'clear' then redis.call('HDEL', KEYS[2], 'answer') end
 redis.call('EXPIRE', KEYS[2], ARGV[5])
@@ -245,6 +268,21 @@ if ARGV[7] == '1' then
   redis.call('EXPIRE', KEYS[5], ARGV[9])
 end
 redis.call('DEL', KEYS[1])
+return 1`,
+  },
+  // KEYS lease session hopMinute; ARGV version state newVersion sessionTtl minuteTtl hopLimit.
+  // 0: held or changed (nothing counted), -1: over the hop limit (counted, not written), 1: written.
+  ussdSessionAdvance: {
+    numberOfKeys: 3,
+    lua: `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+if redis.call('HGET', KEYS[2], 'v') ~= ARGV[1] then return 0 end
+local hops = redis.call('INCR', KEYS[3])
+redis.call('EXPIRE', KEYS[3], ARGV[5])
+local limit = tonumber(ARGV[6])
+if limit > 0 and hops > limit then return -1 end
+redis.call('HSET', KEYS[2], 'state', ARGV[2], 'v', ARGV[3])
+redis.call('EXPIRE', KEYS[2], ARGV[4])
 return 1`,
   },
   // KEYS lease; ARGV token

@@ -1,6 +1,7 @@
 // The session boundary: where a hop's state lives between keypresses. Two drivers: redis.ts
 // (shared by every replica) and memory.ts (one process only; the default without REDIS_URL).
-// A hop costs one read (begin) and one write (commit) round trip (issue 3).
+// A hop costs one read (begin) and one write (commit) round trip (issue 3); a hop that only moves
+// through menus of a session this process served last costs one (advance, issue 7).
 import type { AnswerProgress, PhoneProfile } from '../types.ts';
 
 /** Identifies one hop's keys. `phoneKey` is the keyed hash of the phone number, never the number. */
@@ -21,6 +22,8 @@ export interface HopSnapshot<S> {
    */
   lease: string | null;
   state: S | null;
+  /** Changes with every write of the state: advance() writes only over the version it was given. */
+  version: string | null;
   /** The answer being generated or shown in this session, as far as it has got. */
   answer: AnswerProgress | null;
   profile: PhoneProfile;
@@ -31,6 +34,8 @@ export interface HopSnapshot<S> {
   /** Questions of this phone in `minute` (not counting this hop). */
   questionsThisMinute: number;
 }
+
+export type Advanced = { written: true; version: string } | { written: false; reason: 'changed' | 'limited' };
 
 /** What a hop writes back, in one round trip. */
 export interface HopWrite<S> {
@@ -48,9 +53,17 @@ export interface SessionStore<S = unknown> {
   begin(key: HopKey, leaseMs: number): Promise<HopSnapshot<S>>;
   /**
    * Writes the hop's result and releases the lease, only if `lease` is still ours (a lease that
-   * ran out may have passed to another hop). Returns false when it was not written.
+   * ran out may have passed to another hop). Returns false when it was not written. The state's
+   * version becomes the lease.
    */
   commit(key: HopKey, lease: string, write: HopWrite<S>): Promise<boolean>;
+  /**
+   * Writes `state` in one round trip, without a lease: only if no hop holds the session's lease
+   * and its state is still at `version` (else 'changed': the caller takes the begin/commit way).
+   * Counts the hop in the phone's minute, as begin does, and refuses with 'limited' past
+   * `hopRatePerMinute` (0: no limit). Touches nothing else: no answer, profile or question count.
+   */
+  advance(key: HopKey, version: string, state: S, hopRatePerMinute: number): Promise<Advanced>;
   /** Releases the lease without writing (the hop failed). */
   release(key: HopKey, lease: string): Promise<void>;
   /** Stores the answer so far; called by background generation as tokens arrive. */

@@ -88,7 +88,10 @@ describe('redis store: keys and TTLs', () => {
       const ttl = await admin.ttl(prefix + k);
       expect({ k, ttl, ok: ttl >= min && ttl <= max }).toEqual({ k, ttl, ok: true });
     }
-    expect(await admin.hgetall(`${prefix}s:${sid}`)).toEqual({ state: JSON.stringify(s('ask')) });
+    expect(await admin.hgetall(`${prefix}s:${sid}`)).toEqual({
+      state: JSON.stringify(s('ask')),
+      v: snap.lease,
+    });
   });
 
   it('the session TTL is at least 180 s and is refreshed by every commit', async () => {

@@ -262,6 +262,67 @@ export function describeSessionStoreContract(
       expect((await store.begin(key, LEASE_MS)).answer).toEqual(answer('mine, updated'));
     });
 
+    describe('advance: one round trip for a hop whose state the caller holds', () => {
+      it('a commit gives the state a version; begin reads it; a new session has none', async () => {
+        const key = hopKey();
+        expect((await store.begin(key, LEASE_MS)).version).toBeNull();
+        const key2 = hopKey();
+        const first = await hop(key2, { state: state('one') });
+        const snap = await store.begin(key2, LEASE_MS);
+        expect(snap.version).toBe(first.lease); // the commit's lease
+        expect(await store.commit(key2, snap.lease!, { state: state('two') })).toBe(true);
+        expect((await store.begin(key2, LEASE_MS)).version).toBe(snap.lease);
+      });
+
+      it('writes over the version it was given, counts the hop, and returns the next version', async () => {
+        const key = hopKey();
+        const first = await hop(key, { state: state('one'), answer: answer('kept') });
+        const advanced = await store.advance(key, first.lease!, state('two'), 0);
+        expect(advanced).toEqual({ written: true, version: expect.any(String) });
+        const again = advanced.written ? await store.advance(key, advanced.version, state('three'), 0) : null;
+        expect(again).toEqual({ written: true, version: expect.any(String) });
+        const snap = await store.begin(key, LEASE_MS);
+        expect(snap).toMatchObject({ state: state('three'), answer: answer('kept'), hopsThisMinute: 4 });
+        expect(snap.version).toBe(again?.written ? again.version : 'unreachable');
+      });
+
+      it('refuses (changed, nothing counted or written) a stale version, a held lease, a gone session', async () => {
+        const key = hopKey();
+        const first = await hop(key, { state: state('one') });
+        const second = await store.advance(key, first.lease!, state('two'), 0);
+        expect(second.written).toBe(true);
+        // Stale: the state moved on (another replica, another hop) since the caller read it.
+        expect(await store.advance(key, first.lease!, state('stale'), 0)).toEqual({
+          written: false,
+          reason: 'changed',
+        });
+        // Held: a hop of the session is running (an answer being asked for, a resend).
+        const held = await store.begin(key, LEASE_MS);
+        const version = held.version!;
+        expect(await store.advance(key, version, state('while held'), 0)).toEqual({
+          written: false,
+          reason: 'changed',
+        });
+        await store.release(key, held.lease!);
+        expect(await store.advance(hopKey(), 'no such version', state('gone'), 0)).toEqual({
+          written: false,
+          reason: 'changed',
+        });
+        const snap = await store.begin(key, LEASE_MS);
+        expect(snap).toMatchObject({ state: state('two'), hopsThisMinute: 4 }); // 1 + advance + begin + this
+      });
+
+      it('refuses past the hop rate (limited: counted, not written)', async () => {
+        const key = hopKey();
+        const first = await hop(key, { state: state('one') }); // hop 1 of the minute
+        const ok = await store.advance(key, first.lease!, state('two'), 2); // hop 2
+        expect(ok.written).toBe(true);
+        const over = await store.advance(key, ok.written ? ok.version : '', state('three'), 2); // hop 3
+        expect(over).toEqual({ written: false, reason: 'limited' });
+        expect((await store.begin(key, LEASE_MS)).state).toEqual(state('two'));
+      });
+    });
+
     it('values are copied in and out: mutating them does not change what is stored', async () => {
       const key = hopKey();
       const written = state('menu');

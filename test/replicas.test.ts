@@ -1,0 +1,106 @@
+// Sessions across replicas behind a load balancer, through one real Redis: a menu hop of a session
+// this replica served last costs one command (advance, a compare-and-set over the state it left),
+// and whatever happened in between (another replica's hop, a resend, a running answer) sends the
+// hop the full way (begin, commit), so no step is ever lost or done twice (issue 7).
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StoredSession } from '../src/engine/types.ts';
+import { createRedisClient, createRedisSessionStore, type Redis } from '../src/session/redis.ts';
+import { watchCommands } from './session/redis-helpers.ts';
+import { buildTestApp, expectPhoneValid, REDIS_URL, sessionId, type TestApp } from './support/build-app.ts';
+
+const MAIN = 'CON Welcome to Ask\n1. Ask a question\n2. My account\n3. Help\n4. About';
+const ACCOUNT =
+  'CON My account\nQuestions left today: 5\nPlan: Free\nLanguage: English\n1. Change language\n2. Subscribe\n0. Back';
+const LANGUAGE = 'CON Choose language\n1. English\n2. Kiswahili\n0. Back';
+const SAVED_SW = 'CON Lugha imehifadhiwa: Kiswahili.\n1. Menyu kuu';
+
+const prefix = `test:replicas:${randomBytes(6).toString('hex')}:`;
+let clientA: Redis;
+let a: TestApp;
+let b: TestApp;
+beforeAll(async () => {
+  clientA = createRedisClient(REDIS_URL, 500);
+  const store = (client: Redis) =>
+    createRedisSessionStore<StoredSession>(client, { prefix, sessionTtlSeconds: 300 });
+  a = await buildTestApp({}, { store: store(clientA) });
+  b = await buildTestApp({}, { store: store(createRedisClient(REDIS_URL, 500)) });
+});
+afterAll(async () => {
+  await a.close();
+  await b.close();
+});
+
+/** One session's hops, each sent to the replica given: AT's cumulative text per hop. */
+function dialer(phoneNumber: string, id = sessionId()) {
+  return async (app: TestApp, text: string) =>
+    expectPhoneValid(await app.hop({ sessionId: id, text, phoneNumber }));
+}
+
+describe('one replica', () => {
+  it('a menu hop of a session it served last is one command to Redis; a hop with effects is two', async () => {
+    const watch = await watchCommands(clientA, REDIS_URL);
+    try {
+      const dial = dialer('+254744000001');
+      const commands = async (text: string, expected: string) => {
+        const sent = await watch.commandsOf(async () => expect(await dial(a, text)).toBe(expected));
+        return sent.map((args) => args[0]?.toLowerCase());
+      };
+      expect(await commands('', MAIN)).toHaveLength(2); // begin and commit: nothing remembered yet
+      expect(await commands('2', ACCOUNT)).toHaveLength(1); // advance (EVAL the first time, EVALSHA after)
+      expect(await commands('2*1', LANGUAGE)).toEqual(['evalsha']);
+      expect(await commands('2*1*2', SAVED_SW)).toHaveLength(2); // the language is an effect: full way
+    } finally {
+      watch.stop();
+    }
+  });
+
+  it('answers a resent hop with the same screen, once, logged as a replay', async () => {
+    const id = sessionId();
+    const dial = dialer('+254744000002', id);
+    expect(await dial(a, '')).toBe(MAIN);
+    expect(await dial(a, '2')).toBe(ACCOUNT);
+    expect(await dial(a, '2')).toBe(ACCOUNT);
+    expect(await dial(a, '2*1')).toBe(LANGUAGE);
+    const hops = (await a.rows('hops')).filter((r) => r['session_id'] === id);
+    expect(hops.map((r) => [r['text'], r['outcome']])).toEqual([
+      ['', 'ok'],
+      ['2', 'ok'],
+      ['2', 'replay'],
+      ['2*1', 'ok'],
+    ]);
+  });
+});
+
+describe('two replicas sharing one Redis', () => {
+  it('hops that alternate between replicas never lose or repeat a step', async () => {
+    const dial = dialer('+254744000003');
+    expect(await dial(a, '')).toBe(MAIN);
+    expect(await dial(b, '2')).toBe(ACCOUNT); // b never saw the session: the full way
+    // a remembers the state after '' but b moved it on: a's compare-and-set fails, a reads it anew.
+    expect(await dial(a, '2*1')).toBe(LANGUAGE);
+    expect(await dial(a, '2*1*0')).toBe(ACCOUNT); // back, from a state a wrote itself
+    expect(await dial(b, '2*1*0*1')).toBe(LANGUAGE); // b's memory is stale too
+    expect(await dial(b, '2*1*0*1*2')).toBe(SAVED_SW);
+    expect(await dial(a, '2*1*0*1*2*1')).toBe(
+      'CON Karibu Ask\n1. Uliza swali\n2. Akaunti yangu\n3. Msaada\n4. Kuhusu',
+    );
+  });
+});
+
+describe('rate limits on the one-command way', () => {
+  it('a phone past HOP_RATE_PER_MINUTE is ended politely on remembered sessions too', async () => {
+    const limited = await buildTestApp({ hopRatePerMinute: 3 });
+    try {
+      const dial = dialer('+254744000004');
+      expect(await dial(limited, '')).toBe(MAIN);
+      expect(await dial(limited, '2')).toBe(ACCOUNT);
+      expect(await dial(limited, '2*1')).toBe(LANGUAGE);
+      expect(await dial(limited, '2*1*0')).toBe(
+        'END Too many requests. Please wait a minute and dial again.',
+      );
+    } finally {
+      await limited.close();
+    }
+  });
+});
