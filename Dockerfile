@@ -12,6 +12,8 @@ RUN npm run build --silent
 FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production PORT=3000 HOST=0.0.0.0 DATABASE_PATH=/data/ussd.db MENUS_DIR=/app/menus
+# As npm start: two malloc arenas instead of one per thread (issue 7: -5 to -10 MB RSS under load).
+ENV MALLOC_ARENA_MAX=2
 COPY --from=build /app/node_modules ./node_modules
 COPY package.json ./
 COPY menus ./menus

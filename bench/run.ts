@@ -28,7 +28,7 @@ import {
   peerSpec,
   REFERENCE_MENU,
   type ServerSpec,
-  startCommand,
+  startSpec,
 } from './lib/servers.ts';
 
 const num = (name: string, fallback: number) => {
@@ -66,7 +66,9 @@ async function main(): Promise<number> {
   const peerDir = await preparePeerCopy(PEER_SOURCE, say);
   if (SERVERS.includes('gateway') && hasBuild() && !process.env['GATEWAY_CMD']) {
     await runCommand(['npm', 'run', 'build', '--silent'], { cwd: PROJECT_ROOT, timeoutMs: 120_000 });
-    say(`gateway: npm run build, then ${startCommand().slice(1).join(' ')}`);
+    const start = startSpec();
+    const env = Object.entries(start.env).map(([k, v]) => `${k}=${v} `);
+    say(`gateway: npm run build, then ${env.join('')}node ${start.command.slice(1).join(' ')}`);
   }
 
   const redisPort = await freePort();

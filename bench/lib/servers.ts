@@ -31,7 +31,8 @@ export interface GatewayOptions {
 export const REFERENCE_MENU = join(PROJECT_ROOT, 'bench/reference-menu');
 
 export function gatewaySpec(o: GatewayOptions): ServerSpec {
-  const [node, ...args] = startCommand();
+  const start = startSpec();
+  const [node, ...args] = start.command;
   const command = o.command
     ? o.command.split(/\s+/).filter(Boolean)
     : [node ?? 'node', ...o.nodeFlags, ...args];
@@ -40,6 +41,7 @@ export function gatewaySpec(o: GatewayOptions): ServerSpec {
     command,
     cwd: PROJECT_ROOT,
     env: {
+      ...start.env,
       HOST: '127.0.0.1',
       MENUS_DIR: REFERENCE_MENU,
       LOG_LEVEL: o.logLevel,
@@ -75,16 +77,22 @@ export function peerSpec(peerDir: string, redisUrl: string): ServerSpec {
 /**
  * The process `npm start` ends up running (its last `&&` step, e.g. `node <flags> <built main>`),
  * run directly so the bench measures that one process, not npm and a shell around it. Falls back
- * to tsx on the sources when the start script is not a plain `node` command.
+ * to tsx on the sources when the start script is not a plain `node` command. Leading `NAME=value`
+ * words of that step (MALLOC_ARENA_MAX) become the process's environment, as the shell makes them.
  */
-export function startCommand(): string[] {
+export function startSpec(): { command: string[]; env: Record<string, string> } {
   const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as {
     scripts?: Record<string, string>;
   };
-  const last = (pkg.scripts?.['start'] ?? '').split('&&').at(-1)?.trim() ?? '';
-  const [program, ...args] = last.split(/\s+/);
-  if (program !== 'node') return [process.execPath, '--import', 'tsx', 'src/main.ts'];
-  return [process.execPath, ...args];
+  const words = (pkg.scripts?.['start'] ?? '').split('&&').at(-1)?.trim().split(/\s+/) ?? [];
+  const env: Record<string, string> = {};
+  while (words[0] !== undefined && /^[A-Z_][A-Z0-9_]*=/.test(words[0])) {
+    const word = words.shift() as string;
+    env[word.slice(0, word.indexOf('='))] = word.slice(word.indexOf('=') + 1);
+  }
+  const [program, ...args] = words;
+  if (program !== 'node') return { command: [process.execPath, '--import', 'tsx', 'src/main.ts'], env };
+  return { command: [process.execPath, ...args], env };
 }
 
 /** Runs `npm run build` when the project has one (what `npm start` does first). */

@@ -37,6 +37,8 @@ export const MAX_QUEUE = 100_000;
 const BATCH_SIZE = 500;
 /** Short, so a database locked by someone else blocks the event loop for 100 ms at most per try. */
 export const BUSY_TIMEOUT_MS = 100;
+/** With nothing queued the writer only wakes this often (the daily purge is checked then). */
+const IDLE_TICK_MS = 1_000;
 /** While writes keep failing the retry interval doubles up to this. */
 const MAX_RETRY_MS = 5_000;
 const DAY_MS = 86_400_000;
@@ -65,6 +67,8 @@ export function createSqliteLog(options: SqliteLogOptions): SqliteLog {
   let draining: Promise<void> | null = null;
   let nextPurgeAt = 0;
   let timer: NodeJS.Timeout | undefined;
+  /** The timer is the idle tick: the next row re-arms it at flushMs. */
+  let idle = false;
 
   const push = (item: LogItem): void => {
     if (closed) {
@@ -76,6 +80,11 @@ export function createSqliteLog(options: SqliteLogOptions): SqliteLog {
       if (dropped++ === 0) log.error({ maxQueue }, '[log] queue full: dropping the oldest rows');
     }
     queue.push(item);
+    // The first row after a quiet spell: written flushMs from now, not at the next idle tick.
+    if (idle && queue.length === 1) {
+      clearTimeout(timer);
+      arm(flushMs);
+    }
   };
 
   function open(): Connection | null {
@@ -177,11 +186,23 @@ export function createSqliteLog(options: SqliteLogOptions): SqliteLog {
     return draining;
   }
 
+  /**
+   * Arms the next write: flushMs after rows arrive, backing off while writes fail, and a slow idle
+   * tick with nothing queued (for the daily purge), so a quiet gateway does not wake every flushMs.
+   */
   function schedule(): void {
     if (closed) return;
-    const delay =
-      streak === 0 ? flushMs : Math.max(flushMs, Math.min(flushMs * 2 ** Math.min(streak, 16), MAX_RETRY_MS));
-    timer = setTimeout(() => void flushNow().then(schedule), delay);
+    if (streak > 0) arm(Math.max(flushMs, Math.min(flushMs * 2 ** Math.min(streak, 16), MAX_RETRY_MS)));
+    else if (queue.length > 0) arm(flushMs);
+    else arm(Math.max(flushMs, IDLE_TICK_MS), true);
+  }
+
+  function arm(delay: number, quiet = false): void {
+    idle = quiet;
+    timer = setTimeout(() => {
+      idle = false;
+      void flushNow().then(schedule);
+    }, delay);
     timer.unref();
   }
 

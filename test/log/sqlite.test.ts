@@ -88,6 +88,17 @@ describe('SQLite interaction log', () => {
     expect(rows('SELECT count(*) AS n FROM hops')).toEqual([{ n: 1 }]);
   });
 
+  it('after a quiet spell, a new row is written flushMs after it arrives, not at the idle tick', async () => {
+    const l = open({ flushMs: 20 });
+    l.recordHop(hop());
+    await until(() => l.status().written === 1);
+    await new Promise((r) => setTimeout(r, 100)); // nothing queued: the writer sleeps on its idle tick
+    const recorded = performance.now();
+    l.recordHop(hop({ at: T0 + 1 }));
+    await until(() => l.status().written === 2);
+    expect(performance.now() - recorded).toBeLessThan(500); // the idle tick is 1 s
+  });
+
   it('upserts one sessions row from the hops of a session', async () => {
     const l = open();
     l.recordHop(hop({ at: T0, screen: 'main', phone: '+254711000001' }));
