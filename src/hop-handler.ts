@@ -2,7 +2,8 @@
 // effects (ask the model, remember the language, record feedback and tier events), store the
 // session (one round trip), log the hop, reply. A menu hop of a session this process served last
 // skips the load: it steps from the state it left and stores the result with a compare-and-set
-// (one round trip; issue 7), falling back to the full way when anything changed in between.
+// (one round trip; issue 7), falling back to the full way when anything changed in between; a
+// first hop only reads (one round trip) and leaves the writing to the next.
 // Callers bound it with the hop deadline; this module keeps the model's share of that deadline
 // and throws only into the app's error funnel.
 import { randomUUID } from 'node:crypto';
@@ -121,6 +122,9 @@ export function createHopHandler(deps: HopDeps) {
     if (known !== undefined && known.phoneKey === phoneKey) {
       const advanced = await advance(hop, key, known, logger);
       if (advanced !== null) return record(advanced.outcome, advanced.kind, advanced.input);
+    } else if (hop.text === '') {
+      const opened = await open(hop, key, logger);
+      if (opened !== null) return record(opened.outcome, opened.kind, null);
     }
 
     const snapshot = await takeLease(key, deadline);
@@ -290,6 +294,42 @@ export function createHopHandler(deps: HopDeps) {
     }
     remember(hop.sessionId, { ...known, version: advanced.version, stored: next });
     return { outcome: { reply: next.reply, screen: next.screen, lang: next.engine.lang }, kind: 'ok', input };
+  }
+
+  /**
+   * The one-round-trip way for a session's first hop: read the phone (no lease) and show the start
+   * screen, storing nothing: the session is written by its next hop (advance over version '', or,
+   * on another replica, the full way, which walks AT's text from the start screen). Null when the
+   * start screen needs the full way (an effect, a quota in view) or the session already has state.
+   */
+  async function open(
+    hop: Hop,
+    key: HopKey,
+    logger: HopLogger,
+  ): Promise<{ outcome: HopOutcome; kind: 'ok' | 'limited' } | null> {
+    const snapshot = await store.peek(key);
+    if (snapshot.state !== null) return null; // a resend after the session was written: replay it
+    if (settings.hopRatePerMinute > 0 && snapshot.hopsThisMinute > settings.hopRatePerMinute) {
+      logger.warn({ hops: snapshot.hopsThisMinute }, 'hop rate limit reached');
+      return { outcome: limitedOutcome(null), kind: 'limited' };
+    }
+    const result = start(journey, { ...context(snapshot, clock()), hopId: '' });
+    if (result.effects.length > 0 || result.reply === null || !selfContained(journey, result.state))
+      return null;
+    const stored: StoredSession = {
+      engine: result.state,
+      text: hop.text,
+      reply: result.reply,
+      screen: result.state.screen,
+    };
+    remember(hop.sessionId, {
+      phoneKey: key.phoneKey,
+      version: '',
+      stored,
+      profile: snapshot.profile,
+      questionsToday: snapshot.questionsToday,
+    });
+    return { outcome: { reply: stored.reply, screen: stored.screen, lang: stored.engine.lang }, kind: 'ok' };
   }
 
   /** Takes the session's lease; while another hop of the session holds it, waits for it to finish. */

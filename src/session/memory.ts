@@ -54,27 +54,37 @@ export function createMemorySessionStore<S = unknown>(
   const storeId = randomBytes(9).toString('base64url');
   let versions = 0;
 
+  /** Reads a hop's data and counts the hop; takes the lease unless leaseMs is 0. */
+  const read = (key: HopKey, leaseMs: number): HopSnapshot<S> => {
+    const token = randomBytes(12).toString('base64url');
+    const got = leaseMs > 0 && leases.get(key.sessionId) === undefined;
+    if (got) leases.set(key.sessionId, token, leaseMs);
+    const session = sessions.get(key.sessionId);
+    const stored = profiles.get(key.phoneKey);
+    const profile: PhoneProfile = {};
+    if (stored?.lang !== undefined) profile.lang = stored.lang;
+    if (stored?.subscribedUntil !== undefined) profile.subscribedUntil = stored.subscribedUntil;
+    return {
+      lease: got ? token : null,
+      state: parse<S>(session?.state),
+      version: session?.v ?? null,
+      answer: parse<AnswerProgress>(session?.answer),
+      profile,
+      questionsToday: counters.get(`q:${key.phoneKey}:${key.day}`) ?? 0,
+      hopsThisMinute: increment(`rh:${key.phoneKey}:${minuteOf(key)}`, MINUTE_COUNTER_TTL_MS),
+      questionsThisMinute: counters.get(`rq:${key.phoneKey}:${minuteOf(key)}`) ?? 0,
+    };
+  };
+
   return {
     async begin(key: HopKey, leaseMs: number): Promise<HopSnapshot<S>> {
       live('begin');
-      const token = randomBytes(12).toString('base64url');
-      const got = leases.get(key.sessionId) === undefined;
-      if (got) leases.set(key.sessionId, token, Math.max(1, Math.round(leaseMs)));
-      const session = sessions.get(key.sessionId);
-      const stored = profiles.get(key.phoneKey);
-      const profile: PhoneProfile = {};
-      if (stored?.lang !== undefined) profile.lang = stored.lang;
-      if (stored?.subscribedUntil !== undefined) profile.subscribedUntil = stored.subscribedUntil;
-      return {
-        lease: got ? token : null,
-        state: parse<S>(session?.state),
-        version: session?.v ?? null,
-        answer: parse<AnswerProgress>(session?.answer),
-        profile,
-        questionsToday: counters.get(`q:${key.phoneKey}:${key.day}`) ?? 0,
-        hopsThisMinute: increment(`rh:${key.phoneKey}:${minuteOf(key)}`, MINUTE_COUNTER_TTL_MS),
-        questionsThisMinute: counters.get(`rq:${key.phoneKey}:${minuteOf(key)}`) ?? 0,
-      };
+      return read(key, Math.max(1, Math.round(leaseMs)));
+    },
+
+    async peek(key: HopKey): Promise<HopSnapshot<S>> {
+      live('peek');
+      return read(key, 0);
     },
 
     async commit(key, lease, write) {
@@ -102,8 +112,8 @@ export function createMemorySessionStore<S = unknown>(
     async advance(key, version, state, hopRatePerMinute) {
       live('advance');
       const session = sessions.get(key.sessionId);
-      if (leases.get(key.sessionId) !== undefined || session?.v !== version)
-        return { written: false, reason: 'changed' };
+      const unchanged = version === '' ? session === undefined : session?.v === version;
+      if (leases.get(key.sessionId) !== undefined || !unchanged) return { written: false, reason: 'changed' };
       const hops = increment(`rh:${key.phoneKey}:${minuteOf(key)}`, MINUTE_COUNTER_TTL_MS);
       if (hopRatePerMinute > 0 && hops > hopRatePerMinute) return { written: false, reason: 'limited' };
       const next = `${storeId}.${++versions}`;

@@ -100,31 +100,34 @@ export function createRedisSessionStore<S = unknown>(
     };
   };
 
+  /** One begin script: reads the hop's keys, counts the hop, and takes the lease unless leaseMs is 0. */
+  async function read(key: HopKey, leaseMs: number): Promise<HopSnapshot<S>> {
+    const k = keys(key);
+    const token = `${storeId}.${++leases}`;
+    const hopKeys = [k.lease, k.session, k.profile, k.day, k.hopMinute, k.questionMinute];
+    const reply = await scripts.ussdSessionBegin(...hopKeys, token, leaseMs, MINUTE_COUNTER_TTL_SECONDS);
+    const [got, state, answer, lang, subscribedUntil, today, hops, questions, version] = reply;
+    const profile: PhoneProfile = {};
+    if (typeof lang === 'string') profile.lang = lang;
+    if (typeof subscribedUntil === 'string' && Number.isFinite(Number(subscribedUntil))) {
+      profile.subscribedUntil = Number(subscribedUntil);
+    }
+    return {
+      lease: got === 1 ? token : null,
+      state: parseJson<S>(state, 'state'),
+      version: typeof version === 'string' ? version : null,
+      answer: parseJson<AnswerProgress>(answer, 'answer'),
+      profile,
+      questionsToday: toCount(today),
+      hopsThisMinute: toCount(hops),
+      questionsThisMinute: toCount(questions),
+    };
+  }
+
   return {
-    begin: (key, leaseMs) =>
-      guard('begin', async () => {
-        const k = keys(key);
-        const token = `${storeId}.${++leases}`;
-        const hopKeys = [k.lease, k.session, k.profile, k.day, k.hopMinute, k.questionMinute];
-        const leaseArg = Math.max(1, Math.round(leaseMs));
-        const reply = await scripts.ussdSessionBegin(...hopKeys, token, leaseArg, MINUTE_COUNTER_TTL_SECONDS);
-        const [got, state, answer, lang, subscribedUntil, today, hops, questions, version] = reply;
-        const profile: PhoneProfile = {};
-        if (typeof lang === 'string') profile.lang = lang;
-        if (typeof subscribedUntil === 'string' && Number.isFinite(Number(subscribedUntil))) {
-          profile.subscribedUntil = Number(subscribedUntil);
-        }
-        return {
-          lease: got === 1 ? token : null,
-          state: parseJson<S>(state, 'state'),
-          version: typeof version === 'string' ? version : null,
-          answer: parseJson<AnswerProgress>(answer, 'answer'),
-          profile,
-          questionsToday: toCount(today),
-          hopsThisMinute: toCount(hops),
-          questionsThisMinute: toCount(questions),
-        } satisfies HopSnapshot<S>;
-      }),
+    begin: (key, leaseMs) => guard('begin', () => read(key, Math.max(1, Math.round(leaseMs)))),
+
+    peek: (key) => guard('peek', () => read(key, 0)),
 
     commit: (key, lease, write: HopWrite<S>) =>
       guard('commit', async () => {
@@ -234,11 +237,12 @@ interface ScriptCommands {
 
 // Lua keeps false (Redis nil) inside the reply table, so positions never shift.
 const SCRIPTS = {
-  // KEYS lease session profile day hopMinute questionMinute; ARGV token leaseMs minuteTtl
+  // KEYS lease session profile day hopMinute questionMinute; ARGV token leaseMs (0: no lease) minuteTtl
   ussdSessionBegin: {
     numberOfKeys: 6,
     lua: `
-local got = redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2])
+local got = false
+if ARGV[2] ~= '0' then got = redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) end
 local s = redis.call('HMGET', KEYS[2], 'state', 'answer', 'v')
 local p = redis.call('HMGET', KEYS[3], 'lang', 'subscribedUntil')
 local today = redis.call('GET', KEYS[4])
@@ -276,7 +280,9 @@ return 1`,
     numberOfKeys: 3,
     lua: `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-if redis.call('HGET', KEYS[2], 'v') ~= ARGV[1] then return 0 end
+if ARGV[1] == '' then
+  if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+elseif redis.call('HGET', KEYS[2], 'v') ~= ARGV[1] then return 0 end
 local hops = redis.call('INCR', KEYS[3])
 redis.call('EXPIRE', KEYS[3], ARGV[5])
 local limit = tonumber(ARGV[6])

@@ -57,9 +57,12 @@ export interface SessionStore<S = unknown> {
    * version becomes the lease.
    */
   commit(key: HopKey, lease: string, write: HopWrite<S>): Promise<boolean>;
+  /** Reads as begin does (and counts the hop), without taking the lease: `lease` is null. */
+  peek(key: HopKey): Promise<HopSnapshot<S>>;
   /**
    * Writes `state` in one round trip, without a lease: only if no hop holds the session's lease
-   * and its state is still at `version` (else 'changed': the caller takes the begin/commit way).
+   * and its state is still at `version`, '' meaning never written (else 'changed': the caller
+   * takes the begin/commit way).
    * Counts the hop in the phone's minute, as begin does, and refuses with 'limited' past
    * `hopRatePerMinute` (0: no limit). Touches nothing else: no answer, profile or question count.
    */

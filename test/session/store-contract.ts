@@ -312,6 +312,21 @@ export function describeSessionStoreContract(
         expect(snap).toMatchObject({ state: state('two'), hopsThisMinute: 4 }); // 1 + advance + begin + this
       });
 
+      it("over version '' writes only a session never written, and peek reads without the lease", async () => {
+        const key = hopKey();
+        const peeked = await store.peek(key);
+        expect(peeked).toMatchObject({ lease: null, state: null, version: null, hopsThisMinute: 1 });
+        const first = await store.advance(key, '', state('first'), 0);
+        expect(first).toEqual({ written: true, version: expect.any(String) });
+        expect(await store.advance(key, '', state('again'), 0)).toEqual({
+          written: false,
+          reason: 'changed',
+        });
+        const snap = await store.peek(key);
+        expect(snap).toMatchObject({ lease: null, state: state('first'), hopsThisMinute: 3 }); // 'changed' is not counted
+        expect((await store.begin(key, LEASE_MS)).lease).not.toBeNull(); // peek took no lease
+      });
+
       it('refuses past the hop rate (limited: counted, not written)', async () => {
         const key = hopKey();
         const first = await hop(key, { state: state('one') }); // hop 1 of the minute
