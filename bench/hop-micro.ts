@@ -1,0 +1,92 @@
+// `npm run bench:hop`: the CPU cost of one hop in process, without HTTP or a load generator on the
+// same two cores, so a change to the hop path shows in a minute with little noise (issue 7: the
+// full bench moves ±15 % from run to run, this moves ±1-2 µs). 50 dialers walk the reference
+// menu's account path ('', 2, 2*2, 2*2*1) through createHopHandler, with fresh sessions and phones.
+// env: N (hops per pass, 200000), SESSIONS (redis: the Redis at REDIS_URL under a fresh prefix |
+// memory), LOG (sqlite: a real file in a temp dir | none), REDIS_URL (redis://127.0.0.1:6379).
+// Prints hops/s and CPU µs per hop for two passes (the first warms the JIT).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../src/config.ts';
+import { loadJourney } from '../src/engine/load.ts';
+import type { StoredSession } from '../src/engine/types.ts';
+import { createHopHandler } from '../src/hop-handler.ts';
+import type { Answerer } from '../src/inference/types.ts';
+import { createSqliteLog } from '../src/log/sqlite.ts';
+import type { InteractionLog } from '../src/log/types.ts';
+import { silentLogger } from '../src/logger.ts';
+import { createMemorySessionStore } from '../src/session/memory.ts';
+import { createRedisClient, createRedisSessionStore } from '../src/session/redis.ts';
+import { appSettings } from '../src/settings.ts';
+import { REFERENCE_MENU } from './lib/servers.ts';
+
+const N = Number(process.env['N'] ?? 200_000);
+const SESSIONS = process.env['SESSIONS'] ?? 'redis';
+const LOG = process.env['LOG'] ?? 'sqlite';
+const DIALERS = 50;
+const ACCOUNT_PATH = ['', '2', '2*2', '2*2*1'];
+
+const logger = silentLogger();
+const config = loadConfig({
+  REDIS_URL: process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379',
+  HOP_RATE_PER_MINUTE: '0',
+  QUESTION_RATE_PER_MINUTE: '0',
+  DAILY_QUESTION_QUOTA: '10000',
+  PHONE_HASH_SECRET: 'bench-phone-hash-secret-0123456789',
+});
+const storeOptions = { prefix: `bench:hop:${Date.now().toString(36)}:`, sessionTtlSeconds: 60 };
+const store =
+  SESSIONS === 'memory'
+    ? createMemorySessionStore<StoredSession>(storeOptions)
+    : createRedisSessionStore<StoredSession>(
+        createRedisClient(config.REDIS_URL as string, 1000),
+        storeOptions,
+      );
+const dir = mkdtempSync(join(tmpdir(), 'ussd-bench-hop-'));
+const log: InteractionLog =
+  LOG === 'none'
+    ? {
+        recordHop() {},
+        recordQuestion() {},
+        recordSessionEnd() {},
+        recordFeedback() {},
+        recordTier() {},
+        status: () => ({ ok: true, queued: 0, failures: 0, written: 0, dropped: 0, rejected: 0 }),
+        flush: async () => {},
+        close: async () => {},
+      }
+    : createSqliteLog({ path: join(dir, 'log.db'), flushMs: config.LOG_FLUSH_MS, retentionDays: 0, logger });
+const journey = loadJourney(REFERENCE_MENU, { dailyQuota: 10_000, price: 'KES 20', days: 30 });
+// The account path asks nothing: an answerer that is never called.
+const answerer = {} as Answerer;
+const handleHop = createHopHandler({ journey, store, answerer, log, logger, settings: appSettings(config) });
+
+let sessions = 0;
+let hops = 0;
+async function dialer(): Promise<void> {
+  while (hops < N) {
+    const sessionId = `ATUid_bench_${++sessions}`;
+    const phoneNumber = `+2547${String(sessions).padStart(8, '0')}`;
+    for (const text of ACCOUNT_PATH) {
+      const hop = { sessionId, serviceCode: '*384*123#', phoneNumber, networkCode: '63902', text };
+      await handleHop(hop, Date.now(), logger);
+      hops++;
+    }
+  }
+}
+
+process.stderr.write(`hop-micro: sessions ${SESSIONS}, log ${LOG}, ${N} hops per pass, ${DIALERS} dialers\n`);
+for (const pass of ['warm-up', 'measured']) {
+  hops = 0;
+  const started = performance.now();
+  const cpu = process.cpuUsage();
+  await Promise.all(Array.from({ length: DIALERS }, dialer));
+  const used = process.cpuUsage(cpu);
+  const perSecond = Math.round((hops / (performance.now() - started)) * 1000);
+  const microseconds = ((used.user + used.system) / hops).toFixed(1);
+  process.stdout.write(`${pass}: ${perSecond} hops/s, ${microseconds} µs CPU per hop\n`);
+}
+await log.close();
+await store.close();
+rmSync(dir, { recursive: true, force: true });
