@@ -83,6 +83,15 @@ export function createHopHandler(deps: HopDeps) {
     return hash;
   };
 
+  // A journey that opens on an ask or offer screen takes the full way from the first hop: reading
+  // first and then taking the lease would count that hop twice towards the phone's hop rate.
+  const opensSelfContained = selfContained(journey, {
+    screen: journey.start,
+    trail: [],
+    lang: journey.defaultLanguage,
+    page: 0,
+    inputs: {},
+  });
   // Insertion-ordered: a remembered session is deleted and set again, so the first is the oldest.
   const recent = new Map<string, Recent>();
   const remember = (sessionId: string, entry: Recent) => {
@@ -122,7 +131,7 @@ export function createHopHandler(deps: HopDeps) {
     if (known !== undefined && known.phoneKey === phoneKey) {
       const advanced = await advance(hop, key, known, logger);
       if (advanced !== null) return record(advanced.outcome, advanced.kind, advanced.input);
-    } else if (hop.text === '') {
+    } else if (hop.text === '' && opensSelfContained) {
       const opened = await open(hop, key, logger);
       if (opened !== null) return record(opened.outcome, opened.kind, null);
     }

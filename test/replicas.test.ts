@@ -4,8 +4,17 @@
 // hop, a resend, a running answer) sends the hop the full way (begin, commit), so no step is ever
 // lost or done twice (issue 7).
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadJourney } from '../src/engine/load.ts';
 import type { StoredSession } from '../src/engine/types.ts';
+import { createHopHandler } from '../src/hop-handler.ts';
+import type { Answerer } from '../src/inference/types.ts';
+import { createSqliteLog } from '../src/log/sqlite.ts';
+import { silentLogger } from '../src/logger.ts';
+import { hashPhone } from '../src/phone.ts';
 import { createRedisClient, createRedisSessionStore, type Redis } from '../src/session/redis.ts';
 import { watchCommands } from './session/redis-helpers.ts';
 import { buildTestApp, expectPhoneValid, REDIS_URL, sessionId, type TestApp } from './support/build-app.ts';
@@ -102,6 +111,63 @@ describe('rate limits on the one-command way', () => {
       );
     } finally {
       await limited.close();
+    }
+  });
+});
+
+describe('the hop rate counts each hop once, whichever way it takes', () => {
+  it.each([
+    ['a journey that opens on a menu (first hop: a read)', 'menus', ['', '2', '2*1']],
+    [
+      'a journey that opens on the question screen (first hop: lease and commit)',
+      'test/fixtures/menus/ask-first',
+      [''],
+    ],
+  ])('%s', async (_name, menus, texts) => {
+    const dir = mkdtempSync(join(tmpdir(), 'ussd-replicas-'));
+    const logger = silentLogger();
+    const store = createRedisSessionStore<StoredSession>(createRedisClient(REDIS_URL, 500), {
+      prefix: `test:rate:${randomBytes(6).toString('hex')}:`,
+      sessionTtlSeconds: 300,
+    });
+    const log = createSqliteLog({ path: join(dir, 'log.db'), flushMs: 20, retentionDays: 0, logger });
+    try {
+      const handleHop = createHopHandler({
+        journey: loadJourney(menus, { dailyQuota: 5, price: 'KES 20', days: 30 }),
+        store,
+        answerer: {} as Answerer, // nothing here asks
+        log,
+        logger,
+        settings: {
+          hopDeadlineMs: 2000,
+          phoneHashSecret: 'test-secret-0123456789',
+          storePhoneNumbers: false,
+          dailyQuota: 5,
+          price: 'KES 20',
+          days: 30,
+          tzOffsetMinutes: 0,
+          hopRatePerMinute: 0,
+          questionRatePerMinute: 0,
+        },
+      });
+      const id = sessionId();
+      const now = Date.now();
+      for (const text of texts) {
+        const hop = { sessionId: id, serviceCode: '*384*123#', phoneNumber: '+254744000009', text };
+        expect((await handleHop(hop, now, logger)).reply.kind).toBe('CON');
+      }
+      // A look at the phone's counters counts as one more hop of the minute.
+      const { hopsThisMinute } = await store.peek({
+        sessionId: 'another',
+        phoneKey: hashPhone('+254744000009', 'test-secret-0123456789'),
+        day: '2026-01-01',
+        minute: Math.floor(now / 60_000),
+      });
+      expect(hopsThisMinute).toBe(texts.length + 1);
+    } finally {
+      await log.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
