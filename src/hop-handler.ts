@@ -285,15 +285,9 @@ export function createHopHandler(deps: HopDeps) {
       days: settings.days,
       answer: null,
     };
-    const result = walkFrom(journey, { state: stored.engine, reply: stored.reply, effects: [] }, input, ctx);
-    if (result.effects.length > 0 || result.reply === null || !selfContained(journey, result.state))
-      return null;
-    const next: StoredSession = {
-      engine: result.state,
-      text: hop.text,
-      reply: result.reply,
-      screen: result.state.screen,
-    };
+    const from = { state: stored.engine, reply: stored.reply, effects: [] };
+    const next = oneTripState(walkFrom(journey, from, input, ctx), hop.text);
+    if (next === null) return null;
     const advanced = await store.advance(key, known.version, next, settings.hopRatePerMinute);
     if (!advanced.written) {
       recent.delete(hop.sessionId);
@@ -322,15 +316,8 @@ export function createHopHandler(deps: HopDeps) {
       logger.warn({ hops: snapshot.hopsThisMinute }, 'hop rate limit reached');
       return { outcome: limitedOutcome(null), kind: 'limited' };
     }
-    const result = start(journey, { ...context(snapshot, clock()), hopId: '' });
-    if (result.effects.length > 0 || result.reply === null || !selfContained(journey, result.state))
-      return null;
-    const stored: StoredSession = {
-      engine: result.state,
-      text: hop.text,
-      reply: result.reply,
-      screen: result.state.screen,
-    };
+    const stored = oneTripState(start(journey, { ...context(snapshot, clock()), hopId: '' }), hop.text);
+    if (stored === null) return null;
     remember(hop.sessionId, {
       phoneKey: key.phoneKey,
       version: '',
@@ -339,6 +326,13 @@ export function createHopHandler(deps: HopDeps) {
       questionsToday: snapshot.questionsToday,
     });
     return { outcome: { reply: stored.reply, screen: stored.screen, lang: stored.engine.lang }, kind: 'ok' };
+  }
+
+  /** The state to store after a one-round-trip hop, or null when its step needs the full way. */
+  function oneTripState(result: StepResult, text: string): StoredSession | null {
+    if (result.effects.length > 0 || result.reply === null || !selfContained(journey, result.state))
+      return null;
+    return { engine: result.state, text, reply: result.reply, screen: result.state.screen };
   }
 
   /** Takes the session's lease; while another hop of the session holds it, waits for it to finish. */
