@@ -9,32 +9,15 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createSqliteLog, type SqliteLog } from '../../src/log/sqlite.ts';
-import { silentLogger } from '../../src/logger.ts';
-import { hop, question, T0, tempDir, until } from './fixtures.ts';
+import { describe, expect, it } from 'vitest';
+import type { SqliteLog } from '../../src/log/sqlite.ts';
+import { hop, question, T0, until, useLogFile } from './fixtures.ts';
 
-let dir: string;
-let cleanup: () => void;
-let path: string;
-let log: SqliteLog | undefined;
-beforeEach(() => {
-  ({ dir, cleanup } = tempDir());
-  path = join(dir, 'log.db');
-});
-afterEach(async () => {
-  await log?.close();
-  log = undefined;
-  cleanup();
-});
+const file = useLogFile();
+const open = file.open;
 
-function open(over: Partial<Parameters<typeof createSqliteLog>[0]> = {}): SqliteLog {
-  log = createSqliteLog({ path, flushMs: 60_000, retentionDays: 0, logger: silentLogger(), ...over });
-  return log;
-}
-
-function texts(file = path): string[] {
-  const db = new BetterSqlite3(file, { readonly: true });
+function texts(dbPath = file.path): string[] {
+  const db = new BetterSqlite3(dbPath, { readonly: true });
   try {
     return (db.prepare('SELECT text FROM hops ORDER BY id').all() as { text: string }[]).map((r) => r.text);
   } finally {
@@ -51,7 +34,7 @@ describe('the log under faults', () => {
   it('keeps rows queued while another connection holds the database locked, then writes each once', async () => {
     const l = open();
     record(l, 0, 3);
-    const locker = new BetterSqlite3(path);
+    const locker = new BetterSqlite3(file.path);
     locker.exec('BEGIN EXCLUSIVE');
     try {
       await l.flush();
@@ -66,14 +49,16 @@ describe('the log under faults', () => {
     await l.flush();
     expect(texts()).toEqual(range(0, 5));
     expect(l.status()).toMatchObject({ ok: true, queued: 0, failures: 2, written: 5 });
-    expect(new BetterSqlite3(path, { readonly: true }).prepare('SELECT hops FROM sessions').get()).toEqual({
+    expect(
+      new BetterSqlite3(file.path, { readonly: true }).prepare('SELECT hops FROM sessions').get(),
+    ).toEqual({
       hops: 5,
     });
   });
 
   it('retries on its own timer once the lock is released', async () => {
     const l = open({ flushMs: 20 });
-    const locker = new BetterSqlite3(path);
+    const locker = new BetterSqlite3(file.path);
     locker.exec('BEGIN EXCLUSIVE');
     record(l, 0, 4);
     await until(() => l.status().failures >= 2);
@@ -89,8 +74,8 @@ describe('the log under faults', () => {
     const l = open();
     record(l, 0, 2);
     await l.flush();
-    const files = [path, `${path}-wal`];
-    setReadOnly(files, dir, true);
+    const files = [file.path, `${file.path}-wal`];
+    setReadOnly(files, file.dir, true);
     try {
       record(l, 2, 5);
       l.recordQuestion(question());
@@ -100,12 +85,12 @@ describe('the log under faults', () => {
       expect(l.status().failures).toBeGreaterThanOrEqual(2);
       expect(l.status().lastError).toMatch(/SQLITE_(READONLY|IOERR|CANTOPEN)/);
     } finally {
-      setReadOnly(files, dir, false);
+      setReadOnly(files, file.dir, false);
     }
     await l.flush();
     expect(l.status()).toMatchObject({ ok: true, queued: 0, written: 6 });
     expect(texts()).toEqual(range(0, 5));
-    const db = new BetterSqlite3(path, { readonly: true });
+    const db = new BetterSqlite3(file.path, { readonly: true });
     expect(db.prepare('SELECT count(*) AS n FROM questions').get()).toEqual({ n: 1 });
     expect(db.prepare('SELECT hops FROM sessions').get()).toEqual({ hops: 5 });
     db.close();
@@ -113,10 +98,10 @@ describe('the log under faults', () => {
 
   it('starts when the directory cannot be created, queues, and writes once it can', async () => {
     // A regular file where the directory should be: mkdir fails (EEXIST/ENOTDIR), even for root.
-    const blocker = join(dir, 'data');
+    const blocker = join(file.dir, 'data');
     writeFileSync(blocker, 'not a directory');
-    path = join(blocker, 'log.db');
-    const l = open();
+    const path = join(blocker, 'log.db');
+    const l = open({ path });
     expect(l.status()).toMatchObject({ ok: false, failures: 1 });
     expect(l.status().lastError).toMatch(/ENOTDIR|EEXIST/);
 
@@ -127,7 +112,7 @@ describe('the log under faults', () => {
     rmSync(blocker);
     await l.flush();
     expect(l.status()).toMatchObject({ ok: true, queued: 0, failures: 2, written: 3 });
-    expect(texts()).toEqual(range(0, 3));
+    expect(texts(path)).toEqual(range(0, 3));
   });
 
   it('writes what is queued on close', async () => {

@@ -3,11 +3,51 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach, beforeEach } from 'vitest';
+import { createSqliteLog, type SqliteLog, type SqliteLogOptions } from '../../src/log/sqlite.ts';
 import type { FeedbackRow, HopRow, QuestionRow, SessionEndRow, TierRow } from '../../src/log/types.ts';
+import { silentLogger } from '../../src/logger.ts';
 
 export function tempDir(): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'ussd-log-'));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * A fresh temp dir and log file path per test, and `open` to make the log over it; the log is
+ * closed and the dir removed after each test. Call once at the top of a test file.
+ */
+export function useLogFile() {
+  const file = { dir: '', path: '', log: undefined as SqliteLog | undefined };
+  let cleanup = () => {};
+  beforeEach(() => {
+    ({ dir: file.dir, cleanup } = tempDir());
+    file.path = join(file.dir, 'log.db');
+  });
+  afterEach(async () => {
+    await file.log?.close();
+    file.log = undefined;
+    cleanup();
+  });
+  return {
+    get dir() {
+      return file.dir;
+    },
+    get path() {
+      return file.path;
+    },
+    /** The log over this test's file: flushed only when asked, no retention, unless `over` says. */
+    open(over: Partial<SqliteLogOptions> = {}): SqliteLog {
+      file.log = createSqliteLog({
+        path: file.path,
+        flushMs: 60_000,
+        retentionDays: 0,
+        logger: silentLogger(),
+        ...over,
+      });
+      return file.log;
+    },
+  };
 }
 
 export const T0 = Date.UTC(2026, 0, 10, 9, 0, 0); // 2026-01-10 12:00 in UTC+3

@@ -1,36 +1,17 @@
 // The SQLite interaction log on a healthy file: what record* queues is written by flush() (or the
 // timer) with the right values, the sessions row is upserted by hops and by AT's end-of-session
 // notifications (known, unknown, duplicated), the queue is capped, and old rows are purged.
-import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createSqliteLog, type SqliteLog } from '../../src/log/sqlite.ts';
+import { describe, expect, it } from 'vitest';
 import type { HopRow } from '../../src/log/types.ts';
-import { silentLogger } from '../../src/logger.ts';
-import { feedback, hop, question, sessionEnd, T0, tempDir, tier, until } from './fixtures.ts';
+import { feedback, hop, question, sessionEnd, T0, tier, until, useLogFile } from './fixtures.ts';
 
 const DAY = 86_400_000;
-let dir: string;
-let cleanup: () => void;
-let path: string;
-let log: SqliteLog | undefined;
-beforeEach(() => {
-  ({ dir, cleanup } = tempDir());
-  path = join(dir, 'log.db');
-});
-afterEach(async () => {
-  await log?.close();
-  log = undefined;
-  cleanup();
-});
-
-function open(over: Partial<Parameters<typeof createSqliteLog>[0]> = {}): SqliteLog {
-  log = createSqliteLog({ path, flushMs: 60_000, retentionDays: 0, logger: silentLogger(), ...over });
-  return log;
-}
+const file = useLogFile();
+const open = file.open;
 
 function rows(sql: string): unknown[] {
-  const db = new BetterSqlite3(path, { readonly: true });
+  const db = new BetterSqlite3(file.path, { readonly: true });
   try {
     return db.prepare(sql).all();
   } finally {
