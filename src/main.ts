@@ -21,7 +21,7 @@ import { hashPhone } from './phone.ts';
 import { createMemorySessionStore } from './session/memory.ts';
 import { createRedisClient, createRedisSessionStore } from './session/redis.ts';
 import type { SessionStore } from './session/types.ts';
-import { answererOptions, appSettings } from './settings.ts';
+import { answererOptions, appSettings, journeyFacts } from './settings.ts';
 import { createSimulatorRoutes } from './web/simulator.ts';
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -34,15 +34,10 @@ async function main(): Promise<void> {
     return exitWith(error);
   }
   const logger = createLogger(config.LOG_LEVEL);
-  const facts = {
-    dailyQuota: config.DAILY_QUESTION_QUOTA,
-    price: config.SUBSCRIPTION_PRICE,
-    days: config.SUBSCRIPTION_DAYS,
-  };
   let journey: ReturnType<typeof loadJourney>;
   let faq: ReturnType<typeof loadFaq>;
   try {
-    journey = loadJourney(config.MENUS_DIR, facts);
+    journey = loadJourney(config.MENUS_DIR, journeyFacts(config));
     const faqPath = join(config.MENUS_DIR, 'faq.yaml');
     faq = loadFaq(existsSync(faqPath) ? faqPath : null);
   } catch (error) {

@@ -2,6 +2,7 @@
 // root and by the tests that build the app in-process, so the two cannot drift apart. Pure.
 import type { AppDeps } from './app.ts';
 import type { Config } from './config.ts';
+import type { BusinessFacts } from './engine/validate.ts';
 import type { AnswererOptions } from './inference/answerer.ts';
 
 /** A fixed secret keeps hashes stable on a laptop; production must set PHONE_HASH_SECRET. */
@@ -30,5 +31,14 @@ export function answererOptions(config: Config): AnswererOptions {
     numPredict: config.OLLAMA_NUM_PREDICT,
     cacheTtlSeconds: config.ANSWER_CACHE_TTL_SECONDS,
     answerTimeoutMs: config.ANSWER_TIMEOUT_MS,
+  };
+}
+
+/** What the journey's screens say about the offer ({quota}, {price}, {days}), checked at load. */
+export function journeyFacts(config: Config): BusinessFacts {
+  return {
+    dailyQuota: config.DAILY_QUESTION_QUOTA,
+    price: config.SUBSCRIPTION_PRICE,
+    days: config.SUBSCRIPTION_DAYS,
   };
 }

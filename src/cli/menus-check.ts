@@ -3,15 +3,12 @@
 import { loadConfig } from '../config.ts';
 import { loadJourney } from '../engine/load.ts';
 import { MenuError } from '../errors.ts';
+import { journeyFacts } from '../settings.ts';
 
 try {
   const config = loadConfig();
   const dir = process.argv[2] ?? config.MENUS_DIR;
-  const journey = loadJourney(dir, {
-    dailyQuota: config.DAILY_QUESTION_QUOTA,
-    price: config.SUBSCRIPTION_PRICE,
-    days: config.SUBSCRIPTION_DAYS,
-  });
+  const journey = loadJourney(dir, journeyFacts(config));
   process.stdout.write(
     `${dir}: ok — ${journey.screens.size} screens in ${journey.languages.join(', ')}, all reachable, all fit 182 GSM-7 septets\n`,
   );

@@ -16,7 +16,7 @@ import { createOllamaModel } from '../../src/inference/ollama.ts';
 import { createSqliteLog, type SqliteLog } from '../../src/log/sqlite.ts';
 import { silentLogger } from '../../src/logger.ts';
 import { createRedisClient, createRedisSessionStore } from '../../src/session/redis.ts';
-import { answererOptions, appSettings } from '../../src/settings.ts';
+import { answererOptions, appSettings, journeyFacts } from '../../src/settings.ts';
 import { PROJECT_ROOT } from '../helpers/gateway-process.ts';
 import { COMMAND_TIMEOUT_MS, DEADLINE_MS } from './support.ts';
 
@@ -47,13 +47,8 @@ export function createInProcessApp(opts: {
     ANSWER_CACHE_TTL_SECONDS: '0',
     ANSWER_TIMEOUT_MS: '2000',
   });
-  const facts = {
-    dailyQuota: config.DAILY_QUESTION_QUOTA,
-    price: config.SUBSCRIPTION_PRICE,
-    days: config.SUBSCRIPTION_DAYS,
-  };
   const menus = join(PROJECT_ROOT, 'menus');
-  const journey = loadJourney(menus, facts);
+  const journey = loadJourney(menus, journeyFacts(config));
   const faq = loadFaq(join(menus, 'faq.yaml'));
   const store = createRedisSessionStore<StoredSession>(createRedisClient(opts.redisUrl, COMMAND_TIMEOUT_MS), {
     prefix: opts.prefix,
