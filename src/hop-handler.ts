@@ -1,34 +1,24 @@
 // One hop, end to end: load the session (one round trip), step the pure engine, perform its
 // effects (ask the model, remember the language, record feedback and tier events), store the
-// session (one round trip), log the hop, reply. A menu hop of a session this process served last
-// skips the load: it steps from the state it left and stores the result with a compare-and-set
-// (one round trip; issue 7), falling back to the full way when anything changed in between; a
-// first hop only reads (one round trip) and leaves the writing to the next.
-// Callers bound it with the hop deadline; this module keeps the model's share of that deadline
+// session (one round trip), log the hop, reply. A session's first hop and a menu hop of a session
+// this process served last try one round trip first (hop-one-trip.ts, issue 7) and come here only
+// when that cannot do. Callers bound it with the hop deadline; this module keeps the model's share of that deadline
 // and throws only into the app's error funnel.
 import { randomUUID } from 'node:crypto';
 import { answerPageSeptets, t } from './engine/render.ts';
-import { selfContained, showAnswer, start, walk, walkFrom } from './engine/step.ts';
-import type { Journey, StepContext, StepResult, StoredSession } from './engine/types.ts';
+import { showAnswer, start, walk, walkFrom } from './engine/step.ts';
+import type { Journey, StepResult, StoredSession } from './engine/types.ts';
+import { type HopOutcome, type HopSettings, limitedOutcome, stepContext } from './hop-context.ts';
+import { createOneTripHops } from './hop-one-trip.ts';
 import type { Answerer } from './inference/types.ts';
 import type { InteractionLog } from './log/types.ts';
 import type { HopLogger, Logger } from './logger.ts';
 import { hashPhone } from './phone.ts';
 import { type Hop, newInput } from './protocol/at.ts';
 import type { HopKey, HopSnapshot, HopWrite, SessionStore } from './session/types.ts';
-import type { AnswerProgress, PhoneProfile, Reply } from './types.ts';
+import type { AnswerProgress, PhoneProfile } from './types.ts';
 
-export interface HopSettings {
-  hopDeadlineMs: number;
-  phoneHashSecret: string;
-  storePhoneNumbers: boolean;
-  dailyQuota: number;
-  price: string;
-  days: number;
-  tzOffsetMinutes: number;
-  hopRatePerMinute: number;
-  questionRatePerMinute: number;
-}
+export type { HopOutcome, HopSettings } from './hop-context.ts';
 
 export interface HopDeps {
   journey: Journey;
@@ -40,33 +30,12 @@ export interface HopDeps {
   clock?: () => number;
 }
 
-export interface HopOutcome {
-  reply: Reply;
-  screen: string;
-  lang: string;
-}
-
 /** Time kept back from the model for storing the session and sending the reply. */
 const COMMIT_RESERVE_MS = 300;
 /** How often a resent hop checks whether the first one has finished. */
 const LEASE_POLL_MS = 100;
 /** Phone hashes kept: every hop of a session (and a phone's next sessions) reuses one HMAC. */
 const PHONE_HASH_CACHE_SIZE = 4096;
-/**
- * Sessions remembered as this process left them, the oldest dropped beyond it: ~1-4 kB each as
- * measured (issue 7: 5,000 cost 18 MB of the 120 MB RSS target), and a miss only costs a round trip.
- */
-const RECENT_SESSIONS = 2000;
-
-/** A session as this process's last hop of it left it, with what that hop read of the phone. */
-interface Recent {
-  phoneKey: string;
-  version: string;
-  stored: StoredSession;
-  profile: PhoneProfile;
-  questionsToday: number;
-}
-
 export function createHopHandler(deps: HopDeps) {
   const { journey, store, answerer, log, settings } = deps;
   const clock = deps.clock ?? Date.now;
@@ -83,24 +52,7 @@ export function createHopHandler(deps: HopDeps) {
     return hash;
   };
 
-  // A journey that opens on an ask or offer screen takes the full way from the first hop: reading
-  // first and then taking the lease would count that hop twice towards the phone's hop rate.
-  const opensSelfContained = selfContained(journey, {
-    screen: journey.start,
-    trail: [],
-    lang: journey.defaultLanguage,
-    page: 0,
-    inputs: {},
-  });
-  // Insertion-ordered: a remembered session is deleted and set again, so the first is the oldest.
-  const recent = new Map<string, Recent>();
-  const remember = (sessionId: string, entry: Recent) => {
-    recent.delete(sessionId);
-    // Over (END), or where the next hop takes the full way anyway (an answer, a quota in view).
-    if (entry.stored.reply.kind === 'END' || !selfContained(journey, entry.stored.engine)) return;
-    if (recent.size >= RECENT_SESSIONS) recent.delete(recent.keys().next().value as string);
-    recent.set(sessionId, entry);
-  };
+  const oneTrip = createOneTripHops({ journey, store, settings, clock });
 
   return async function handleHop(hop: Hop, arrivedAt: number, logger: HopLogger): Promise<HopOutcome> {
     const deadline = arrivedAt + settings.hopDeadlineMs;
@@ -127,14 +79,8 @@ export function createHopHandler(deps: HopDeps) {
       return outcome;
     };
 
-    const known = recent.get(hop.sessionId);
-    if (known !== undefined && known.phoneKey === phoneKey) {
-      const advanced = await advance(hop, key, known, logger);
-      if (advanced !== null) return record(advanced.outcome, advanced.kind, advanced.input);
-    } else if (hop.text === '' && opensSelfContained) {
-      const opened = await open(hop, key, logger);
-      if (opened !== null) return record(opened.outcome, opened.kind, null);
-    }
+    const done = await oneTrip.attempt(hop, key, logger);
+    if (done !== null) return record(done.outcome, done.kind, done.input);
 
     const snapshot = await takeLease(key, deadline);
     // What this hop brings after the stored text; all of it for a session we have no state for.
@@ -165,10 +111,10 @@ export function createHopHandler(deps: HopDeps) {
       if (settings.hopRatePerMinute > 0 && snapshot.hopsThisMinute > settings.hopRatePerMinute) {
         await store.release(key, lease);
         logger.warn({ hops: snapshot.hopsThisMinute }, 'hop rate limit reached');
-        return record(limitedOutcome(stored), 'limited', input);
+        return record(limitedOutcome(journey, stored), 'limited', input);
       }
 
-      const ctx = context(snapshot, clock());
+      const ctx = stepContext(settings, snapshot, clock(), randomUUID());
       let result: StepResult;
       if (stored && input !== null) {
         const from = { state: stored.engine, reply: stored.reply, effects: [] };
@@ -214,7 +160,7 @@ export function createHopHandler(deps: HopDeps) {
             ) {
               await store.release(key, lease);
               logger.warn('question rate limit reached');
-              return record(limitedOutcome(stored), 'limited', input);
+              return record(limitedOutcome(journey, stored), 'limited', input);
             }
             const progress = await ask(
               hop.sessionId,
@@ -242,7 +188,7 @@ export function createHopHandler(deps: HopDeps) {
       };
       const committed = await store.commit(key, lease, write);
       if (committed) {
-        remember(hop.sessionId, {
+        oneTrip.remember(hop.sessionId, {
           phoneKey,
           version: lease,
           stored: write.state,
@@ -250,7 +196,7 @@ export function createHopHandler(deps: HopDeps) {
           questionsToday: snapshot.questionsToday + questionAsked,
         });
       } else {
-        recent.delete(hop.sessionId);
+        oneTrip.forget(hop.sessionId);
         logger.warn('session lease ran out before commit; state not stored');
       }
       return record({ reply, screen, lang: state.lang }, 'ok', input);
@@ -259,81 +205,6 @@ export function createHopHandler(deps: HopDeps) {
       throw error;
     }
   };
-
-  /**
-   * The one-round-trip way for a menu hop of a session this process served last: step from the
-   * state it left, with what that hop read of the phone, and store the result over that state's
-   * version. Null when the hop needs the full way: a resend, an answer or a quota in view, an
-   * effect to perform, or a session changed since (another replica, a running answer).
-   */
-  async function advance(
-    hop: Hop,
-    key: HopKey,
-    known: Recent,
-    logger: HopLogger,
-  ): Promise<{ outcome: HopOutcome; kind: 'ok' | 'limited'; input: string } | null> {
-    const { stored } = known;
-    const input = newInput(stored.text, hop.text);
-    if (input === null || stored.text === hop.text || !selfContained(journey, stored.engine)) return null;
-    const ctx: StepContext = {
-      now: clock(),
-      hopId: '', // an ask would need one: a hop with effects is not written here
-      profile: known.profile,
-      questionsToday: known.questionsToday,
-      dailyQuota: settings.dailyQuota,
-      price: settings.price,
-      days: settings.days,
-      answer: null,
-    };
-    const from = { state: stored.engine, reply: stored.reply, effects: [] };
-    const next = oneTripState(walkFrom(journey, from, input, ctx), hop.text);
-    if (next === null) return null;
-    const advanced = await store.advance(key, known.version, next, settings.hopRatePerMinute);
-    if (!advanced.written) {
-      recent.delete(hop.sessionId);
-      if (advanced.reason === 'changed') return null;
-      logger.warn('hop rate limit reached');
-      return { outcome: limitedOutcome(stored), kind: 'limited', input };
-    }
-    remember(hop.sessionId, { ...known, version: advanced.version, stored: next });
-    return { outcome: { reply: next.reply, screen: next.screen, lang: next.engine.lang }, kind: 'ok', input };
-  }
-
-  /**
-   * The one-round-trip way for a session's first hop: read the phone (no lease) and show the start
-   * screen, storing nothing: the session is written by its next hop (advance over version '', or,
-   * on another replica, the full way, which walks AT's text from the start screen). Null when the
-   * start screen needs the full way (an effect, a quota in view) or the session already has state.
-   */
-  async function open(
-    hop: Hop,
-    key: HopKey,
-    logger: HopLogger,
-  ): Promise<{ outcome: HopOutcome; kind: 'ok' | 'limited' } | null> {
-    const snapshot = await store.peek(key);
-    if (snapshot.state !== null) return null; // a resend after the session was written: replay it
-    if (settings.hopRatePerMinute > 0 && snapshot.hopsThisMinute > settings.hopRatePerMinute) {
-      logger.warn({ hops: snapshot.hopsThisMinute }, 'hop rate limit reached');
-      return { outcome: limitedOutcome(null), kind: 'limited' };
-    }
-    const stored = oneTripState(start(journey, { ...context(snapshot, clock()), hopId: '' }), hop.text);
-    if (stored === null) return null;
-    remember(hop.sessionId, {
-      phoneKey: key.phoneKey,
-      version: '',
-      stored,
-      profile: snapshot.profile,
-      questionsToday: snapshot.questionsToday,
-    });
-    return { outcome: { reply: stored.reply, screen: stored.screen, lang: stored.engine.lang }, kind: 'ok' };
-  }
-
-  /** The state to store after a one-round-trip hop, or null when its step needs the full way. */
-  function oneTripState(result: StepResult, text: string): StoredSession | null {
-    if (result.effects.length > 0 || result.reply === null || !selfContained(journey, result.state))
-      return null;
-    return { engine: result.state, text, reply: result.reply, screen: result.state.screen };
-  }
 
   /** Takes the session's lease; while another hop of the session holds it, waits for it to finish. */
   async function takeLease(key: HopKey, deadline: number): Promise<HopSnapshot<StoredSession>> {
@@ -378,24 +249,6 @@ export function createHopHandler(deps: HopDeps) {
     if (!seen || (!seen.done && seen.text.length < progress.text.length) || (!seen.done && progress.done))
       put(progress);
     return progress;
-  }
-
-  function context(snapshot: HopSnapshot<StoredSession>, now: number): StepContext {
-    return {
-      now,
-      hopId: randomUUID(),
-      profile: snapshot.profile,
-      questionsToday: snapshot.questionsToday,
-      dailyQuota: settings.dailyQuota,
-      price: settings.price,
-      days: settings.days,
-      answer: snapshot.answer,
-    };
-  }
-
-  function limitedOutcome(stored: StoredSession | null): HopOutcome {
-    const lang = stored?.engine.lang ?? journey.defaultLanguage;
-    return { reply: { kind: 'END', text: t(journey.texts.limited, lang) }, screen: '@limited', lang };
   }
 }
 

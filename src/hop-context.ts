@@ -1,0 +1,51 @@
+// What the parts of a hop share (hop-handler.ts, the full way; hop-one-trip.ts, the one-round-trip
+// way): the settings, the outcome, the step context built from what the hop read, and the polite
+// END past a rate limit. Pure.
+import { t } from './engine/render.ts';
+import type { Journey, StepContext, StoredSession } from './engine/types.ts';
+import type { AnswerProgress, PhoneProfile, Reply } from './types.ts';
+
+export interface HopSettings {
+  hopDeadlineMs: number;
+  phoneHashSecret: string;
+  storePhoneNumbers: boolean;
+  dailyQuota: number;
+  price: string;
+  days: number;
+  tzOffsetMinutes: number;
+  hopRatePerMinute: number;
+  questionRatePerMinute: number;
+}
+
+export interface HopOutcome {
+  reply: Reply;
+  screen: string;
+  lang: string;
+}
+
+/** What a hop read of the phone and the session, as the engine sees it. */
+export interface HopFacts {
+  profile: PhoneProfile;
+  questionsToday: number;
+  answer: AnswerProgress | null;
+}
+
+/** `hopId` becomes the id of a question asked on this hop ('' where no question can be asked). */
+export function stepContext(settings: HopSettings, facts: HopFacts, now: number, hopId: string): StepContext {
+  return {
+    now,
+    hopId,
+    profile: facts.profile,
+    questionsToday: facts.questionsToday,
+    dailyQuota: settings.dailyQuota,
+    price: settings.price,
+    days: settings.days,
+    answer: facts.answer,
+  };
+}
+
+/** The END for a phone past its hop or question rate, in the session's language. */
+export function limitedOutcome(journey: Journey, stored: StoredSession | null): HopOutcome {
+  const lang = stored?.engine.lang ?? journey.defaultLanguage;
+  return { reply: { kind: 'END', text: t(journey.texts.limited, lang) }, screen: '@limited', lang };
+}
