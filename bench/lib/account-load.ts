@@ -4,6 +4,7 @@
 // settings and the same JSON fields as load.mjs, so the report treats both alike.
 //   node --import tsx bench/lib/account-load.ts --url http://127.0.0.1:3000/ussd [--duration 10]
 //        [--connections 50] [--warmup 0]
+import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 
@@ -32,7 +33,6 @@ const SHAPE: [string, string][] = [
 ];
 
 let seq = 0;
-const runId = `${process.pid.toString(36)}${Date.now().toString(36)}`;
 const stats = { replies: 0, violations: 0, mismatches: 0, sessions: 0, firstViolation: null as unknown };
 
 const requests = SHAPE.map(([text, expected], hop) => ({
@@ -41,7 +41,10 @@ const requests = SHAPE.map(([text, expected], hop) => ({
   headers: { 'content-type': 'application/x-www-form-urlencoded' },
   setupRequest(req: { body?: string }, ctx: { sessionId?: string; phoneNumber?: string }) {
     if (hop === 0) {
-      ctx.sessionId = `ATUid_acct_${runId}_${++seq}`;
+      // AT's shape, `ATUid_` + 32 random hex (shared/research/at-protocol.md): a sequential id
+      // would hide what random keys cost the log's indexes.
+      ctx.sessionId = `ATUid_${randomBytes(16).toString('hex')}`;
+      ++seq;
       ctx.phoneNumber = `+2547${String(seq % 100_000_000).padStart(8, '0')}`;
       stats.sessions++;
     }
