@@ -105,9 +105,13 @@ export function buildReport(db: Database, options: ReportOptions): Report {
     active.get(r.p)?.add(r.d);
     at(r.d).dialers++;
   }
+  // The first-ever day of the phones active in the range only; every query here reads the
+  // (first_at, phone_hash) index alone (migration 4).
   const firstDay = new Map<string, number>();
   for (const r of q<{ p: string; d: number }>(
-    `SELECT phone_hash AS p, ${dayCol('min(first_at)')} AS d FROM sessions GROUP BY phone_hash HAVING min(first_at) < @end`,
+    `SELECT phone_hash AS p, ${dayCol('min(first_at)')} AS d FROM sessions
+     WHERE first_at < @end AND phone_hash IN (SELECT phone_hash FROM sessions WHERE ${inRange('first_at')})
+     GROUP BY phone_hash`,
   ))
     firstDay.set(r.p, r.d);
   const total = emptyAcc();
