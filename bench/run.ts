@@ -3,7 +3,9 @@
 // load (../shared/bench-peer/load.mjs: dialers walking whole sessions), then the ask scenario.
 // Starts what it needs (a private Redis, a fake Ollama, a SQLite log in a temp dir), loopback only,
 // bounded in time. env: DURATION (10 s), CONNECTIONS (50), WARMUP (2 s), ROUNDS (2), ASKERS (200),
-// LOADS (mixed,account: load.mjs's two session shapes, then the account path alone),
+// LOADS (mixed,account: load.mjs's two session shapes, then the account path alone), INTERLEAVE
+// (1: the account load's sessions open at once per connection, each hop of one session followed by
+// those of the others, as real users' reading and typing spaces their hops),
 // HOP_DEADLINE_MS (5000), LOG_LEVEL (warn), SERVERS (limit,peer,gateway), ASK (1), PROFILE (0: 1
 // writes a --cpu-prof of the gateway's first round and prints its top frames), GATEWAY_CMD,
 // GATEWAY_ENV ("LOG_FLUSH_MS=50 OLLAMA_MAX_QUEUE=16": more settings for the gateway),
@@ -48,6 +50,7 @@ const LOADS = (process.env['LOADS'] ?? 'mixed,account')
   .split(',')
   .map((s) => s.trim())
   .filter((s): s is LoadKind => s === 'mixed' || s === 'account');
+const INTERLEAVE = Math.max(1, Math.min(num('INTERLEAVE', 1), 10_000));
 const PROFILE = process.env['PROFILE'] === '1';
 const ASK = process.env['ASK'] !== '0';
 const PEER_SOURCE = resolve(process.env['BENCH_PEER_DIR'] ?? join(PROJECT_ROOT, '../shared/bench-peer'));
@@ -57,7 +60,11 @@ const say = (line: string) => process.stderr.write(`${line}\n`);
 async function main(): Promise<number> {
   const work = mkdtempSync(join(tmpdir(), 'ussd-bench-'));
   const runId = Date.now().toString(36);
-  say(`bench: ${DURATION} s x ${ROUNDS} rounds at ${CONNECTIONS} connections; logs in ${work}`);
+  say(
+    `bench: ${DURATION} s x ${ROUNDS} rounds at ${CONNECTIONS} connections${
+      INTERLEAVE > 1 ? `, ${CONNECTIONS * INTERLEAVE} account sessions open at once` : ''
+    }; logs in ${work}`,
+  );
   say(
     `machine: ${cpus().length} cores, node ${process.version}, load average ${loadavg()
       .map((l) => l.toFixed(2))
@@ -204,7 +211,15 @@ async function measure(
       const command =
         kind === 'mixed'
           ? [process.execPath, 'load.mjs', ...args, '--json']
-          : [process.execPath, '--import', 'tsx', join(PROJECT_ROOT, 'bench/lib/account-load.ts'), ...args];
+          : [
+              process.execPath,
+              '--import',
+              'tsx',
+              join(PROJECT_ROOT, 'bench/lib/account-load.ts'),
+              ...args,
+              '--interleave',
+              String(INTERLEAVE),
+            ];
       const out = await runCommand([...command, '--warmup', String(WARMUP)], {
         cwd: kind === 'mixed' ? peerDir : PROJECT_ROOT,
         timeoutMs: (DURATION + WARMUP + 60) * 1000,
