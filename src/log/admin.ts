@@ -1,25 +1,29 @@
 // The admin routes, mounted by the app at /admin (issue 5): GET /admin (HTML with charts) and
 // GET /admin/report.json. Protected by ADMIN_TOKEN, given as `Authorization: Bearer <t>` or
 // `?token=` (the page then keeps it in its links); without ADMIN_TOKEN the admin is disabled.
-// Reads through its own read-only connection, opened per request. Must never log the token.
+// Reads through its own read-only connection, opened per request on a worker thread
+// (report-thread.ts), so a report never holds the event loop that answers hops. Must never log the
+// token.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
 import type { Logger } from '../logger.ts';
 import { renderAdminPage } from './admin-page.ts';
-import { openLogReadOnly } from './read.ts';
-import { buildReport, type Report } from './report.ts';
+import type { Report } from './report.ts';
+import { buildReportInWorker } from './report-thread.ts';
 
 export interface AdminOptions {
   /** The log's SQLite file, read through a separate read-only connection. */
   dbPath?: string;
   /** Or a function giving the report (tests, other stores); wins over dbPath. */
-  report?: (options: { days: number; now: number; tzOffsetMinutes: number }) => Report;
+  report?: (options: ReportRequest) => Report | Promise<Report>;
   /** ADMIN_TOKEN; undefined disables the admin (401). */
   adminToken?: string | undefined;
   logger: Logger;
   tzOffsetMinutes: number;
   clock?: () => number;
 }
+
+type ReportRequest = { days: number; now: number; tzOffsetMinutes: number };
 
 const DEFAULT_DAYS = 28;
 const MAX_DAYS = 366;
@@ -30,16 +34,20 @@ export function createAdminRoutes(options: AdminOptions): Hono {
   const expected = options.adminToken ? digest(options.adminToken) : null;
   const log = logger.child({ layer: 'admin' });
 
+  // One report per window at a time: a page reloaded while its report is being built waits for
+  // that one instead of starting another worker.
+  const building = new Map<number, Promise<Report>>();
   const getReport =
     options.report ??
-    ((o: { days: number; now: number; tzOffsetMinutes: number }): Report => {
-      if (!options.dbPath) throw new Error('[admin] neither dbPath nor report was given');
-      const db = openLogReadOnly(options.dbPath);
-      try {
-        return buildReport(db, o);
-      } finally {
-        db.close();
+    ((o: ReportRequest): Promise<Report> => {
+      const dbPath = options.dbPath;
+      if (!dbPath) return Promise.reject(new Error('[admin] neither dbPath nor report was given'));
+      let report = building.get(o.days);
+      if (report === undefined) {
+        report = buildReportInWorker(dbPath, o).finally(() => building.delete(o.days));
+        building.set(o.days, report);
       }
+      return report;
     });
 
   const app = new Hono();
@@ -62,25 +70,25 @@ export function createAdminRoutes(options: AdminOptions): Hono {
     await next();
   });
 
-  const load = (daysParam: string | undefined): Report | Error => {
+  const load = async (daysParam: string | undefined): Promise<Report | Error> => {
     const n = Number(daysParam ?? DEFAULT_DAYS);
     const days = Number.isInteger(n) ? Math.min(Math.max(n, 1), MAX_DAYS) : DEFAULT_DAYS;
     try {
-      return getReport({ days, now: clock(), tzOffsetMinutes });
+      return await getReport({ days, now: clock(), tzOffsetMinutes });
     } catch (err) {
       log.warn({ err: (err as Error).message }, '[admin] report failed');
       return err as Error;
     }
   };
 
-  app.get('/report.json', (c) => {
-    const report = load(c.req.query('days'));
+  app.get('/report.json', async (c) => {
+    const report = await load(c.req.query('days'));
     if (report instanceof Error) return c.json({ error: report.message }, 503);
     return c.json(report);
   });
 
-  app.get('/', (c) => {
-    const report = load(c.req.query('days'));
+  app.get('/', async (c) => {
+    const report = await load(c.req.query('days'));
     if (report instanceof Error) return c.text(`No report: ${report.message}\n`, 503);
     // Links carry the token only when it came in the URL; a header-authenticated client has its own.
     const token = c.req.query('token');

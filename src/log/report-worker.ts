@@ -1,0 +1,23 @@
+// The worker thread that builds one admin report (report-thread.ts): it opens the log read-only,
+// builds the report, posts it back, and ends. A report reads every session of the window and the
+// first-ever day of each phone, seconds of SQLite on a file of months; here that time is off the
+// event loop that answers hops.
+import { parentPort, workerData } from 'node:worker_threads';
+import { openLogReadOnly } from './read.ts';
+import { buildReport, type ReportOptions } from './report.ts';
+import type { ReportJob, ReportReply } from './report-thread.ts';
+
+const job = workerData as ReportJob;
+const options: ReportOptions = job.options;
+let reply: ReportReply;
+try {
+  const db = openLogReadOnly(job.path);
+  try {
+    reply = { report: buildReport(db, options) };
+  } finally {
+    db.close();
+  }
+} catch (err) {
+  reply = { error: err instanceof Error ? err.message : String(err) };
+}
+parentPort?.postMessage(reply);
