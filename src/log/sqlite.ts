@@ -17,7 +17,10 @@ export interface SqliteLogOptions {
   path: string;
   /** How often the queue is written (LOG_FLUSH_MS). */
   flushMs: number;
-  /** Rows older than this are purged once a day (LOG_RETENTION_DAYS); 0 keeps them forever. */
+  /**
+   * Rows older than this are purged once a day (LOG_RETENTION_DAYS), a few thousand per write so
+   * that a day's rows never hold the event loop long; 0 keeps them forever.
+   */
   retentionDays: number;
   logger: Logger;
   clock?: () => number;
@@ -25,10 +28,12 @@ export interface SqliteLogOptions {
   maxQueue?: number;
   /** Rows per transaction; the event loop gets a turn between batches. */
   batchSize?: number;
+  /** Rows deleted per table per write while purging. */
+  purgeChunk?: number;
 }
 
 export type SqliteLog = InteractionLog & {
-  /** Deletes rows older than the retention period; returns how many (0 when it cannot write). */
+  /** Deletes every row older than the retention period now, chunk after chunk; returns how many. */
   purge(now?: number): number;
 };
 
@@ -42,6 +47,8 @@ const IDLE_TICK_MS = 1_000;
 /** While writes keep failing the retry interval doubles up to this. */
 const MAX_RETRY_MS = 5_000;
 const DAY_MS = 86_400_000;
+/** Rows deleted per table per write while purging: ~5 ms of the event loop at most. */
+const PURGE_CHUNK = 5_000;
 /** The writer's page cache: enough for the B-tree pages an append touches. */
 const PAGE_CACHE_KIB = 2048;
 
@@ -50,6 +57,7 @@ export function createSqliteLog(options: SqliteLogOptions): SqliteLog {
   const clock = options.clock ?? Date.now;
   const maxQueue = options.maxQueue ?? MAX_QUEUE;
   const batchSize = options.batchSize ?? BATCH_SIZE;
+  const purgeChunkSize = options.purgeChunk ?? PURGE_CHUNK;
   const log = logger.child({ layer: 'log' });
 
   const queue: LogItem[] = [];
@@ -134,14 +142,15 @@ export function createSqliteLog(options: SqliteLogOptions): SqliteLog {
     ok = true;
   }
 
-  function purgeRows(now: number): number | null {
-    if (retentionDays <= 0) return 0;
+  /** One chunk of the purge: the rows deleted and whether more are due, or null when it failed. */
+  function purgeChunk(now: number): { deleted: number; more: boolean } | null {
+    if (retentionDays <= 0) return { deleted: 0, more: false };
     const c = open();
     if (!c) return null;
     try {
-      const deleted = c.purge(now - retentionDays * DAY_MS);
-      if (deleted > 0) log.info({ deleted, retentionDays }, '[log] purged old rows');
-      return deleted;
+      const chunk = c.purge(now - retentionDays * DAY_MS, purgeChunkSize);
+      if (chunk.deleted > 0) log.info({ ...chunk, retentionDays }, '[log] purged old rows');
+      return chunk;
     } catch (err) {
       fail(err, 'purge');
       return null;
@@ -154,8 +163,10 @@ export function createSqliteLog(options: SqliteLogOptions): SqliteLog {
       const c = open();
       if (!c) return;
       if (clock() >= nextPurgeAt) {
-        if (purgeRows(clock()) === null) return;
-        nextPurgeAt = clock() + DAY_MS;
+        const chunk = purgeChunk(clock());
+        if (chunk === null) return;
+        // With more to delete, the next write deletes the next chunk; then not before tomorrow.
+        if (!chunk.more) nextPurgeAt = clock() + DAY_MS;
       }
       if (queue.length === 0) {
         succeed();
@@ -225,7 +236,15 @@ export function createSqliteLog(options: SqliteLogOptions): SqliteLog {
       await draining;
       await flushNow();
     },
-    purge: (now = clock()) => purgeRows(now) ?? 0,
+    purge(now = clock()) {
+      let deleted = 0;
+      for (;;) {
+        const chunk = purgeChunk(now);
+        if (chunk === null) return deleted;
+        deleted += chunk.deleted;
+        if (!chunk.more) return deleted;
+      }
+    },
     async close() {
       closed = true;
       clearTimeout(timer);
@@ -243,7 +262,7 @@ interface Connection {
   db: Database;
   /** One transaction; returns how many rows were refused as data and skipped. Throws on anything else. */
   writeBatch(items: readonly LogItem[]): number;
-  purge(cutoff: number): number;
+  purge(cutoff: number, limit: number): { deleted: number; more: boolean };
 }
 
 function connect(db: Database, onRefused: (item: LogItem, err: unknown) => void): Connection {
@@ -276,7 +295,7 @@ function connect(db: Database, onRefused: (item: LogItem, err: unknown) => void)
     }
     return skipped;
   });
-  const purge = db.transaction((cutoff: number) => writer.purge(cutoff));
+  const purge = db.transaction((cutoff: number, limit: number) => writer.purge(cutoff, limit));
   // BEGIN IMMEDIATE takes the write lock up front, where the busy timeout applies; a deferred
   // transaction upgrading from read to write could fail with SQLITE_BUSY_SNAPSHOT instead.
   return {
@@ -289,7 +308,7 @@ function connect(db: Database, onRefused: (item: LogItem, err: unknown) => void)
         return careful.immediate(items);
       }
     },
-    purge: (cutoff) => purge.immediate(cutoff),
+    purge: (cutoff, limit) => purge.immediate(cutoff, limit),
   };
 }
 

@@ -253,6 +253,29 @@ describe('SQLite interaction log', () => {
     expect(l.purge(T0 + 31 * DAY)).toBe(2);
   });
 
+  it('purges a backlog a chunk per table per write, then not again for a day', async () => {
+    const seed = open();
+    for (let i = 0; i < 25; i++) seed.recordHop(hop({ at: T0 - 31 * DAY, sessionId: `old-${i}` }));
+    await seed.close();
+    let now = T0;
+    const l = open({ retentionDays: 30, purgeChunk: 10, clock: () => now });
+    const count = (table: string) => rows(`SELECT count(*) AS n FROM ${table}`)[0];
+    // The write at start and the one flushed: a chunk of 10 each, from hops and from sessions.
+    await l.flush();
+    expect(count('hops')).toEqual({ n: 5 });
+    expect(count('sessions')).toEqual({ n: 5 });
+    await l.flush();
+    expect(count('hops')).toEqual({ n: 0 });
+
+    // The backlog is done: a row that is already old is left until the next day's purge.
+    l.recordHop(hop({ at: now - 31 * DAY, sessionId: 'late' }));
+    await l.flush();
+    expect(count('hops')).toEqual({ n: 1 });
+    now += DAY;
+    await l.flush();
+    expect(count('hops')).toEqual({ n: 0 });
+  });
+
   it('keeps everything when retentionDays is 0', async () => {
     const l = open({ retentionDays: 0 });
     l.recordHop(hop({ at: 1 }));
