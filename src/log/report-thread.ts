@@ -16,6 +16,12 @@ export type ReportReply = { report: Report } | { error: string };
 
 /** A report that takes longer than this is abandoned (its worker terminated) and answered 503. */
 export const REPORT_TIMEOUT_MS = 60_000;
+/**
+ * The worker's heap. The report's counting is SQLite's (temporary B-trees, spilled to disk); what
+ * grows in JS is the window's questions for the topics. Past this the worker alone fails (503),
+ * never the gateway serving hops beside it.
+ */
+const RESOURCE_LIMITS = { maxOldGenerationSizeMb: 512 };
 
 // Under tsx (development, tests) the worker is the .ts source; in the `npm run build` bundle it is
 // report-worker.js beside main.js.
@@ -25,12 +31,13 @@ const WORKER_URL = new URL(
 );
 
 function startWorker(job: ReportJob): Worker {
-  if (!WORKER_URL.pathname.endsWith('.ts')) return new Worker(WORKER_URL, { workerData: job });
+  if (!WORKER_URL.pathname.endsWith('.ts'))
+    return new Worker(WORKER_URL, { workerData: job, resourceLimits: RESOURCE_LIMITS });
   // The TypeScript source: tsx's loader is registered in the worker first (a worker inherits
   // neither tsx's nor vitest's, and Node 20 ignores --import in a worker's execArgv).
   const tsx = import.meta.resolve('tsx/esm/api');
   const boot = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(WORKER_URL.href)}); })`;
-  return new Worker(boot, { eval: true, workerData: job });
+  return new Worker(boot, { eval: true, workerData: job, resourceLimits: RESOURCE_LIMITS });
 }
 
 /** Builds the report of the log at `path` on a worker thread. Rejects with InteractionLogError. */

@@ -92,46 +92,50 @@ export function buildReport(db: Database, options: ReportOptions): Report {
   for (let d = first; d <= today; d++) acc.set(d, emptyAcc());
   const at = (d: number) => acc.get(d) ?? emptyAcc();
 
-  // Engagement: sessions, activity, first-ever day per user.
+  // Engagement: sessions started per day.
   for (const r of q<{ d: number; n: number }>(
     `SELECT ${dayCol('first_at')} AS d, count(*) AS n FROM sessions WHERE ${inRange('first_at')} GROUP BY d`,
   ))
     at(r.d).sessions = r.n;
-  const active = new Map<string, Set<number>>();
-  for (const r of q<{ p: string; d: number }>(
-    `SELECT DISTINCT phone_hash AS p, ${dayCol('first_at')} AS d FROM sessions WHERE ${inRange('first_at')}`,
-  )) {
-    if (!active.has(r.p)) active.set(r.p, new Set());
-    active.get(r.p)?.add(r.d);
-    at(r.d).dialers++;
-  }
-  // The first-ever day of the phones active in the range only; every query here reads the
-  // (first_at, phone_hash) index alone (migration 4).
-  const firstDay = new Map<string, number>();
-  for (const r of q<{ p: string; d: number }>(
-    `SELECT phone_hash AS p, ${dayCol('min(first_at)')} AS d FROM sessions
-     WHERE first_at < @end AND phone_hash IN (SELECT phone_hash FROM sessions WHERE ${inRange('first_at')})
-     GROUP BY phone_hash`,
+  // Dialers, and the new users of each day with their return: counted by SQLite, whose temporary
+  // B-trees spill to disk, rather than in maps of phones (a million sessions needed 340 MB of heap).
+  for (const r of q<{ d: number; n: number }>(
+    `SELECT d, count(*) AS n FROM (
+       SELECT DISTINCT phone_hash, ${dayCol('first_at')} AS d FROM sessions WHERE ${inRange('first_at')}
+     ) GROUP BY d`,
   ))
-    firstDay.set(r.p, r.d);
+    at(r.d).dialers = r.n;
   const total = emptyAcc();
-  total.dialers = active.size;
-  for (const [p, activeDays] of active) {
-    const d = firstDay.get(p);
-    if (d === undefined || d < first) continue;
-    const a = at(d);
-    a.newUsers++;
-    total.newUsers++;
-    const back1 = activeDays.has(d + 1);
-    const back7 = [1, 2, 3, 4, 5, 6, 7].some((k) => activeDays.has(d + k));
+  total.dialers =
+    q<{ n: number }>(`SELECT count(DISTINCT phone_hash) AS n FROM sessions WHERE ${inRange('first_at')}`)[0]
+      ?.n ?? 0;
+  // A new user's first session ever is in the range; the range's (first_at, phone_hash) index
+  // answers every part (migration 4).
+  for (const r of q<{ d: number; n: number; back1: number; back7: number }>(
+    `WITH active AS MATERIALIZED (
+       SELECT DISTINCT phone_hash AS p, ${dayCol('first_at')} AS d FROM sessions WHERE ${inRange('first_at')}
+     ), firsts AS MATERIALIZED (
+       SELECT phone_hash AS p, ${dayCol('min(first_at)')} AS d FROM sessions
+       WHERE first_at < @end AND phone_hash IN (SELECT p FROM active)
+       GROUP BY phone_hash HAVING min(first_at) >= @start
+     )
+     SELECT d, count(*) AS n, sum(back1) AS back1, sum(back7) AS back7 FROM (
+       SELECT f.d AS d, max(a.d = f.d + 1) AS back1, max(a.d BETWEEN f.d + 1 AND f.d + 7) AS back7
+       FROM firsts f JOIN active a ON a.p = f.p
+       GROUP BY f.p
+     ) GROUP BY d`,
+  )) {
+    const a = at(r.d);
+    a.newUsers = r.n;
+    total.newUsers += r.n;
     for (const x of [a, total]) {
-      if (d + 1 < today) {
-        x.d1Cohort++;
-        if (back1) x.d1Kept++;
+      if (r.d + 1 < today) {
+        x.d1Cohort += r.n;
+        x.d1Kept += r.back1;
       }
-      if (d + 7 < today) {
-        x.d7Cohort++;
-        if (back7) x.d7Kept++;
+      if (r.d + 7 < today) {
+        x.d7Cohort += r.n;
+        x.d7Kept += r.back7;
       }
     }
   }
