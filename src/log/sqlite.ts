@@ -4,14 +4,16 @@
 // directory missing) its rows stay queued in order and the next tick retries them without doubling
 // any. The queue is capped (MAX_QUEUE rows by default): beyond it the oldest rows are dropped and
 // counted in status().dropped, so an outage that lasts for days costs rows, never the process.
-// This file must not know the report's queries or the schema's SQL (migrations.ts, statements.ts).
+// This file must not know the report's queries, the schema's SQL (migrations.ts, statements.ts) or
+// how a batch becomes a transaction (connection.ts).
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import type { Logger } from '../logger.ts';
+import { type Connection, connect } from './connection.ts';
 import { migrate } from './migrations.ts';
-import { createLogWriter, type LogItem } from './statements.ts';
-import type { HopRow, InteractionLog, LogStatus } from './types.ts';
+import type { LogItem } from './statements.ts';
+import type { InteractionLog, LogStatus } from './types.ts';
 
 export interface SqliteLogOptions {
   path: string;
@@ -256,67 +258,6 @@ export function createSqliteLog(options: SqliteLogOptions): SqliteLog {
       conn = null;
     },
   };
-}
-
-interface Connection {
-  db: Database;
-  /** One transaction; returns how many rows were refused as data and skipped. Throws on anything else. */
-  writeBatch(items: readonly LogItem[]): number;
-  purge(cutoff: number, limit: number): { deleted: number; more: boolean };
-}
-
-function connect(db: Database, onRefused: (item: LogItem, err: unknown) => void): Connection {
-  const writer = createLogWriter(db);
-  const plain = db.transaction((items: readonly LogItem[]) => {
-    const hops: HopRow[] = [];
-    for (const item of items) {
-      writer.write(item);
-      if (item.kind === 'hop') hops.push(item.row);
-    }
-    writer.touchSessions(hops);
-    return 0;
-  });
-  // Only after a batch failed on a row's data: each row, with its sessions row, in a savepoint (a
-  // third slower), so the refused row is skipped whole and the rest are written.
-  const writeOne = db.transaction((item: LogItem) => {
-    writer.write(item);
-    if (item.kind === 'hop') writer.touchSessions([item.row]);
-  });
-  const careful = db.transaction((items: readonly LogItem[]) => {
-    let skipped = 0;
-    for (const item of items) {
-      try {
-        writeOne(item);
-      } catch (err) {
-        if (!isDataError(err)) throw err;
-        skipped++;
-        onRefused(item, err);
-      }
-    }
-    return skipped;
-  });
-  const purge = db.transaction((cutoff: number, limit: number) => writer.purge(cutoff, limit));
-  // BEGIN IMMEDIATE takes the write lock up front, where the busy timeout applies; a deferred
-  // transaction upgrading from read to write could fail with SQLITE_BUSY_SNAPSHOT instead.
-  return {
-    db,
-    writeBatch(items) {
-      try {
-        return plain.immediate(items);
-      } catch (err) {
-        if (!isDataError(err)) throw err;
-        return careful.immediate(items);
-      }
-    },
-    purge: (cutoff, limit) => purge.immediate(cutoff, limit),
-  };
-}
-
-/** Errors about the row itself, which retrying cannot fix (as opposed to I/O, locks, space). */
-function isDataError(err: unknown): boolean {
-  if (err instanceof TypeError || err instanceof RangeError) return true;
-  const code = (err as { code?: unknown })?.code;
-  return typeof code === 'string' && /^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG|RANGE)/.test(code);
 }
 
 function safeClose(db: Database | undefined): void {

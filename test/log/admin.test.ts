@@ -4,39 +4,29 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Hono } from 'hono';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createAdminRoutes } from '../../src/log/admin.ts';
 import { openLogReadOnly } from '../../src/log/read.ts';
 import { buildReport } from '../../src/log/report.ts';
-import { createSqliteLog } from '../../src/log/sqlite.ts';
 import { silentLogger } from '../../src/logger.ts';
-import { feedback, hop, question, T0, tempDir, tier } from './fixtures.ts';
+import { feedback, hop, question, T0, tier, useSeededLogFile } from './fixtures.ts';
 
 const TOKEN = 'admin-token-0123456789';
 const NOW = T0 + 3_600_000;
-let cleanup: () => void;
-let dir: string;
-let path: string;
-
-beforeAll(async () => {
-  ({ dir, cleanup } = tempDir());
-  path = join(dir, 'log.db');
-  const log = createSqliteLog({ path, flushMs: 60_000, retentionDays: 0, logger: silentLogger() });
+const file = useSeededLogFile((log) => {
   for (const p of ['p1', 'p2', 'p3']) log.recordHop(hop({ phoneHash: p, sessionId: `s-${p}` }));
   log.recordQuestion(question({ question: 'Mbolea <b>bora</b>?' }));
   log.recordFeedback(feedback({ helpful: true }));
   log.recordTier(tier({ event: 'offer' }));
   log.recordTier(tier({ event: 'accept' }));
-  await log.close();
 });
-afterAll(() => cleanup());
 
 function mount(over: Partial<Parameters<typeof createAdminRoutes>[0]> = {}): Hono {
   const app = new Hono();
   app.route(
     '/admin',
     createAdminRoutes({
-      dbPath: path,
+      dbPath: file.path,
       adminToken: TOKEN,
       logger: silentLogger(),
       tzOffsetMinutes: 180,
@@ -114,7 +104,7 @@ describe('admin page', () => {
 
   it('serves the same report as JSON, for the days asked', async () => {
     const res = await mount().request('/admin/report.json?days=7', bearer(TOKEN));
-    const db = openLogReadOnly(path);
+    const db = openLogReadOnly(file.path);
     const expected = buildReport(db, { days: 7, now: NOW, tzOffsetMinutes: 180 });
     db.close();
     expect(await res.json()).toEqual(expected);
@@ -129,7 +119,7 @@ describe('admin page', () => {
       },
     });
     const logger = pino({ level: 'trace' }, sink);
-    const app = mount({ dbPath: join(dir, 'missing.db'), logger });
+    const app = mount({ dbPath: join(file.dir, 'missing.db'), logger });
     const res = await app.request(`/admin?token=${TOKEN}`, bearer(TOKEN));
     expect(res.status).toBe(503);
     expect(await res.text()).toMatch(/no database/);

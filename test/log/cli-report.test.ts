@@ -3,25 +3,12 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSqliteLog } from '../../src/log/sqlite.ts';
-import { silentLogger } from '../../src/logger.ts';
-import { hop, tempDir } from './fixtures.ts';
+import { describe, expect, it } from 'vitest';
+import { hop, useSeededLogFile } from './fixtures.ts';
 
 const run = promisify(execFile);
 const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
-let dir: string;
-let cleanup: () => void;
-let path: string;
-
-beforeAll(async () => {
-  ({ dir, cleanup } = tempDir());
-  path = join(dir, 'log.db');
-  const log = createSqliteLog({ path, flushMs: 60_000, retentionDays: 0, logger: silentLogger() });
-  log.recordHop(hop({ at: Date.now() }));
-  await log.close();
-});
-afterAll(() => cleanup());
+const file = useSeededLogFile((log) => log.recordHop(hop({ at: Date.now() })));
 
 async function report(args: string[], env: Record<string, string> = {}) {
   try {
@@ -38,14 +25,17 @@ async function report(args: string[], env: Record<string, string> = {}) {
 
 describe.concurrent('npm run report', () => {
   it('prints the tables for --db', async () => {
-    const r = await report(['--db', path, '--days', '3']);
+    const r = await report(['--db', file.path, '--days', '3']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/\(3 days, UTC\+03:00\)/);
     expect(r.stdout).toMatch(/Do users engage\?[\s\S]*Do the answers help\?[\s\S]*Will they pay\?/);
   });
 
   it('prints JSON with --json, reading DATABASE_PATH by default', async () => {
-    const r = await report(['--json', '--days', '2'], { DATABASE_PATH: path, TIMEZONE_OFFSET_MINUTES: '0' });
+    const r = await report(['--json', '--days', '2'], {
+      DATABASE_PATH: file.path,
+      TIMEZONE_OFFSET_MINUTES: '0',
+    });
     expect(r.code).toBe(0);
     const json = JSON.parse(r.stdout);
     expect(json).toMatchObject({ days: 2, tzOffsetMinutes: 0, total: { dialers: 1, sessions: 1 } });

@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { createSqliteLog, type SqliteLog, type SqliteLogOptions } from '../../src/log/sqlite.ts';
 import type { FeedbackRow, HopRow, QuestionRow, SessionEndRow, TierRow } from '../../src/log/types.ts';
 import { silentLogger } from '../../src/logger.ts';
@@ -48,6 +48,29 @@ export function useLogFile() {
       return file.log;
     },
   };
+}
+
+/**
+ * One log file for the whole test file, filled by `seed` before the first test and removed after
+ * the last: for the tests that only read a log (report, admin, CLI).
+ */
+export function useSeededLogFile(seed: (log: SqliteLog) => void) {
+  const file = { dir: '', path: '' };
+  let cleanup = () => {};
+  beforeAll(async () => {
+    ({ dir: file.dir, cleanup } = tempDir());
+    file.path = join(file.dir, 'log.db');
+    const log = createSqliteLog({
+      path: file.path,
+      flushMs: 60_000,
+      retentionDays: 0,
+      logger: silentLogger(),
+    });
+    seed(log);
+    await log.close();
+  });
+  afterAll(() => cleanup());
+  return file;
 }
 
 export const T0 = Date.UTC(2026, 0, 10, 9, 0, 0); // 2026-01-10 12:00 in UTC+3

@@ -2,46 +2,35 @@
 // event loop that answers hops: the same report as in process, the same clear errors, and a report
 // that runs too long is abandoned.
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { InteractionLogError } from '../../src/errors.ts';
 import { openLogReadOnly } from '../../src/log/read.ts';
 import { buildReport } from '../../src/log/report.ts';
 import { buildReportInWorker } from '../../src/log/report-thread.ts';
-import { createSqliteLog } from '../../src/log/sqlite.ts';
-import { silentLogger } from '../../src/logger.ts';
-import { hop, question, T0, tempDir } from './fixtures.ts';
+import { hop, question, T0, useSeededLogFile } from './fixtures.ts';
 
 const OPTIONS = { days: 7, now: T0 + 3_600_000, tzOffsetMinutes: 180 };
-let cleanup: () => void;
-let dir: string;
-let path: string;
-
-beforeAll(async () => {
-  ({ dir, cleanup } = tempDir());
-  path = join(dir, 'log.db');
-  const log = createSqliteLog({ path, flushMs: 60_000, retentionDays: 0, logger: silentLogger() });
+const file = useSeededLogFile((log) => {
   for (const p of ['p1', 'p2', 'p3']) log.recordHop(hop({ phoneHash: p, sessionId: `s-${p}` }));
   log.recordQuestion(question({ question: 'Mbolea bora?' }));
-  await log.close();
 });
-afterAll(() => cleanup());
 
 describe('the report on a worker thread', () => {
   it('is the report built in process', async () => {
-    const db = openLogReadOnly(path);
+    const db = openLogReadOnly(file.path);
     const expected = buildReport(db, OPTIONS);
     db.close();
     expect(expected.total.dialers).toBe(3);
-    await expect(buildReportInWorker(path, OPTIONS)).resolves.toEqual(expected);
+    await expect(buildReportInWorker(file.path, OPTIONS)).resolves.toEqual(expected);
   });
 
   it('fails with the clear message of the reader when the file is missing', async () => {
-    const missing = buildReportInWorker(join(dir, 'missing.db'), OPTIONS);
+    const missing = buildReportInWorker(join(file.dir, 'missing.db'), OPTIONS);
     await expect(missing).rejects.toBeInstanceOf(InteractionLogError);
     await expect(missing).rejects.toThrow(/^\[log\] no database at .*missing\.db/);
   });
 
   it('is abandoned, its worker stopped, when it takes longer than the time given', async () => {
-    await expect(buildReportInWorker(path, OPTIONS, 1)).rejects.toThrow(/took longer than 1 ms/);
+    await expect(buildReportInWorker(file.path, OPTIONS, 1)).rejects.toThrow(/took longer than 1 ms/);
   });
 });

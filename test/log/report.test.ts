@@ -1,7 +1,6 @@
 // The report's figures on a small hand-made dataset, every expected number worked out by hand
 // below (local time is UTC+3; the window is 2026-01-01 .. 2026-01-10, "now" is Jan 10 20:00).
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { openLogReadOnly } from '../../src/log/read.ts';
 import {
   buildReport,
@@ -10,24 +9,16 @@ import {
   percentile,
   type Report,
 } from '../../src/log/report.ts';
-import { createSqliteLog } from '../../src/log/sqlite.ts';
-import { silentLogger } from '../../src/logger.ts';
-import { feedback, hop, question, sessionEnd, tempDir, tier } from './fixtures.ts';
+import { feedback, hop, question, sessionEnd, tier, useSeededLogFile } from './fixtures.ts';
 
 const TZ = 180;
 /** Epoch ms of a local (UTC+3) time in January 2026; day 0 is Dec 31, -1 is Dec 30. */
 const local = (day: number, h: number, m = 0) => Date.UTC(2026, 0, day, h, m) - TZ * 60_000;
 const NOW = local(10, 20);
 
-let cleanup: () => void;
-let path: string;
 let report: Report;
 
-beforeAll(async () => {
-  let dir: string;
-  ({ dir, cleanup } = tempDir());
-  path = join(dir, 'seed.db');
-  const log = createSqliteLog({ path, flushMs: 60_000, retentionDays: 0, logger: silentLogger() });
+const file = useSeededLogFile((log) => {
   // Sessions (one hop each is enough): user → local day(s).
   const sessions: [string, string, number][] = [
     ['s-b0', 'B', local(-1, 10)], // B's first session, before the window
@@ -102,13 +93,13 @@ beforeAll(async () => {
     ['E', 'accept', local(9, 9)],
   ] as const)
     log.recordTier(tier({ phoneHash, event, at }));
-  await log.close();
+});
 
-  const db = openLogReadOnly(path);
+beforeAll(() => {
+  const db = openLogReadOnly(file.path);
   report = buildReport(db, { days: 10, now: NOW, tzOffsetMinutes: TZ });
   db.close();
 });
-afterAll(() => cleanup());
 
 const ZERO: Omit<DayFigures, 'day'> = {
   ...{ dialers: 0, sessions: 0, newUsers: 0, returningUsers: 0, retentionD1: null, retentionD7: null },
