@@ -4,16 +4,15 @@
 // event loop that answers hops.
 import { parentPort, workerData } from 'node:worker_threads';
 import { openLogReadOnly } from './read.ts';
-import { buildReport, type ReportOptions } from './report.ts';
+import { buildReport } from './report.ts';
 import type { ReportJob, ReportReply } from './report-thread.ts';
 
 const job = workerData as ReportJob;
-const options: ReportOptions = job.options;
 let reply: ReportReply;
 try {
   const db = openLogReadOnly(job.path);
   try {
-    reply = { report: buildReport(db, options) };
+    reply = { report: buildReport(db, job.options) };
   } finally {
     db.close();
   }

@@ -76,6 +76,8 @@ export function createSqliteLog(options: SqliteLogOptions): SqliteLog {
   let shut = false;
   let draining: Promise<void> | null = null;
   let nextPurgeAt = 0;
+  /** Rows deleted so far by the purge under way. */
+  let purged = 0;
   let timer: NodeJS.Timeout | undefined;
   /** The timer is the idle tick: the next row re-arms it at flushMs. */
   let idle = false;
@@ -151,7 +153,12 @@ export function createSqliteLog(options: SqliteLogOptions): SqliteLog {
     if (!c) return null;
     try {
       const chunk = c.purge(now - retentionDays * DAY_MS, purgeChunkSize);
-      if (chunk.deleted > 0) log.info({ ...chunk, retentionDays }, '[log] purged old rows');
+      // One line per purge, not per chunk: a busy day's rows take a few hundred chunks.
+      purged += chunk.deleted;
+      if (!chunk.more && purged > 0) {
+        log.info({ deleted: purged, retentionDays }, '[log] purged old rows');
+        purged = 0;
+      }
       return chunk;
     } catch (err) {
       fail(err, 'purge');
