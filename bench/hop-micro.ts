@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../src/config.ts';
 import { loadJourney } from '../src/engine/load.ts';
 import type { StoredSession } from '../src/engine/types.ts';
-import { createHopHandler } from '../src/hop-handler.ts';
+import { createHopHandler } from '../src/hop/handler.ts';
 import type { Answerer } from '../src/inference/types.ts';
 import { createSqliteLog } from '../src/log/sqlite.ts';
 import type { InteractionLog } from '../src/log/types.ts';

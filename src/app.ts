@@ -5,7 +5,7 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { t } from './engine/render.ts';
 import type { Journey, StoredSession } from './engine/types.ts';
-import { createHopHandler, type HopOutcome, type HopSettings } from './hop-handler.ts';
+import { createHopHandler, type HopOutcome, type HopSettings } from './hop/handler.ts';
 import type { Answerer, ModelHealth } from './inference/types.ts';
 import type { InteractionLog } from './log/types.ts';
 import { type HopLogger, type Logger, lazyChild } from './logger.ts';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadJourney } from '../src/engine/load.ts';
 import type { StoredSession } from '../src/engine/types.ts';
-import { createHopHandler } from '../src/hop-handler.ts';
+import { createHopHandler } from '../src/hop/handler.ts';
 import type { Answerer } from '../src/inference/types.ts';
 import { createSqliteLog } from '../src/log/sqlite.ts';
 import { silentLogger } from '../src/logger.ts';

@@ -3,8 +3,9 @@
 // Exit 1 with a one-line reason when the arguments, the config or the database are wrong.
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.ts';
-import { openLogReadOnly } from '../log/read.ts';
-import { buildReport, formatReportText } from '../log/report.ts';
+import { openLogReadOnly } from '../report/read.ts';
+import { buildReport } from '../report/report.ts';
+import { formatReportText } from '../report/report-text.ts';
 
 const USAGE = `usage: npm run report [-- --days N] [--db path] [--json]
   --days N   days to report, ending today (default 28, at most 3660)

@@ -2,7 +2,7 @@
 // and the AT callback with CALLBACK_SECRET answer 401/403 without the right token, however it is
 // got wrong, and 200 with it; and no token, right or wrong, ever appears in the gateway's logs.
 // (The comparisons are constant-time by construction: SHA-256 digests of equal length through
-// crypto.timingSafeEqual in log/admin.ts, inference/query-route.ts and protocol/guard.ts; timing is
+// crypto.timingSafeEqual in report/admin.ts, inference/query-route.ts and protocol/guard.ts; timing is
 // not measured here.)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeOllama, startFakeOllama } from '../helpers/fake-ollama.ts';

@@ -9,7 +9,7 @@ import { createApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { loadJourney } from '../../src/engine/load.ts';
 import type { StoredSession } from '../../src/engine/types.ts';
-import type { HopSettings } from '../../src/hop-handler.ts';
+import type { HopSettings } from '../../src/hop/handler.ts';
 import { createAnswerer } from '../../src/inference/answerer.ts';
 import { loadFaq } from '../../src/inference/faq.ts';
 import { createOllamaModel } from '../../src/inference/ollama.ts';

@@ -4,10 +4,10 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InteractionLogError } from '../../src/errors.ts';
-import { openLogReadOnly } from '../../src/log/read.ts';
-import { buildReport } from '../../src/log/report.ts';
-import { buildReportInWorker } from '../../src/log/report-thread.ts';
-import { hop, question, T0, useSeededLogFile } from './fixtures.ts';
+import { openLogReadOnly } from '../../src/report/read.ts';
+import { buildReport } from '../../src/report/report.ts';
+import { buildReportInWorker } from '../../src/report/report-thread.ts';
+import { hop, question, T0, useSeededLogFile } from '../log/fixtures.ts';
 
 const OPTIONS = { days: 7, now: T0 + 3_600_000, tzOffsetMinutes: 180 };
 const file = useSeededLogFile((log) => {

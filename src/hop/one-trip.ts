@@ -3,14 +3,14 @@
 // served last steps from the state it left, with what that hop read of the phone, and stores the
 // result over that state's version (advance, a compare-and-set). Everything else, and anything
 // that changed in between (another replica's hop, a resend, a running answer), is left to the full
-// way in hop-handler.ts: begin with the lease, step, perform effects, commit.
-import { selfContained, start, walkFrom } from './engine/step.ts';
-import type { Journey, StepResult, StoredSession } from './engine/types.ts';
-import { type HopOutcome, type HopSettings, limitedOutcome, stepContext } from './hop-context.ts';
-import type { HopLogger } from './logger.ts';
-import { type Hop, newInput } from './protocol/at.ts';
-import type { HopKey, SessionStore } from './session/types.ts';
-import type { PhoneProfile } from './types.ts';
+// way in handler.ts: begin with the lease, step, perform effects, commit.
+import { selfContained, start, walkFrom } from '../engine/step.ts';
+import type { Journey, StepResult, StoredSession } from '../engine/types.ts';
+import type { HopLogger } from '../logger.ts';
+import { type Hop, newInput } from '../protocol/at.ts';
+import type { HopKey, SessionStore } from '../session/types.ts';
+import type { PhoneProfile } from '../types.ts';
+import { type HopOutcome, type HopSettings, limitedOutcome, stepContext } from './context.ts';
 
 /**
  * Sessions remembered as this process left them, the oldest dropped beyond it: ~1-4 kB each as

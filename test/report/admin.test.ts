@@ -5,11 +5,11 @@ import { Writable } from 'node:stream';
 import { Hono } from 'hono';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { createAdminRoutes } from '../../src/log/admin.ts';
-import { openLogReadOnly } from '../../src/log/read.ts';
-import { buildReport } from '../../src/log/report.ts';
 import { silentLogger } from '../../src/logger.ts';
-import { feedback, hop, question, T0, tier, useSeededLogFile } from './fixtures.ts';
+import { createAdminRoutes } from '../../src/report/admin.ts';
+import { openLogReadOnly } from '../../src/report/read.ts';
+import { buildReport } from '../../src/report/report.ts';
+import { feedback, hop, question, T0, tier, useSeededLogFile } from '../log/fixtures.ts';
 
 const TOKEN = 'admin-token-0123456789';
 const NOW = T0 + 3_600_000;

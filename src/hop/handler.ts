@@ -1,24 +1,24 @@
 // One hop, end to end: load the session (one round trip), step the pure engine, perform its
-// effects (ask the model, remember the language, record feedback and tier events), store the
+// effects (effects.ts: ask the model, remember the language, record feedback and tier events), store the
 // session (one round trip), log the hop, reply. A session's first hop and a menu hop of a session
-// this process served last try one round trip first (hop-one-trip.ts, issue 7) and come here only
+// this process served last try one round trip first (one-trip.ts, issue 7) and come here only
 // when that cannot do. Callers bound it with the hop deadline; this module keeps the model's share of that deadline
 // and throws only into the app's error funnel.
 import { randomUUID } from 'node:crypto';
-import { answerPageSeptets, t } from './engine/render.ts';
-import { showAnswer, start, walk, walkFrom } from './engine/step.ts';
-import type { Journey, StepResult, StoredSession } from './engine/types.ts';
-import { type HopOutcome, type HopSettings, limitedOutcome, stepContext } from './hop-context.ts';
-import { createOneTripHops } from './hop-one-trip.ts';
-import type { Answerer } from './inference/types.ts';
-import type { InteractionLog } from './log/types.ts';
-import type { HopLogger, Logger } from './logger.ts';
-import { hashPhone } from './phone.ts';
-import { type Hop, newInput } from './protocol/at.ts';
-import type { HopKey, HopSnapshot, HopWrite, SessionStore } from './session/types.ts';
-import type { AnswerProgress, PhoneProfile } from './types.ts';
+import { t } from '../engine/render.ts';
+import { start, walk, walkFrom } from '../engine/step.ts';
+import type { Journey, StepResult, StoredSession } from '../engine/types.ts';
+import type { Answerer } from '../inference/types.ts';
+import type { InteractionLog } from '../log/types.ts';
+import type { HopLogger, Logger } from '../logger.ts';
+import { hashPhone } from '../phone.ts';
+import { type Hop, newInput } from '../protocol/at.ts';
+import type { HopKey, HopSnapshot, HopWrite, SessionStore } from '../session/types.ts';
+import { type HopOutcome, type HopSettings, limitedOutcome, stepContext } from './context.ts';
+import { COMMIT_RESERVE_MS, createEffects, type EffectResult } from './effects.ts';
+import { createOneTripHops } from './one-trip.ts';
 
-export type { HopOutcome, HopSettings } from './hop-context.ts';
+export type { HopOutcome, HopSettings } from './context.ts';
 
 export interface HopDeps {
   journey: Journey;
@@ -30,8 +30,6 @@ export interface HopDeps {
   clock?: () => number;
 }
 
-/** Time kept back from the model for storing the session and sending the reply. */
-const COMMIT_RESERVE_MS = 300;
 /** How often a resent hop checks whether the first one has finished. */
 const LEASE_POLL_MS = 100;
 /**
@@ -61,6 +59,7 @@ export function createHopHandler(deps: HopDeps) {
   };
 
   const oneTrip = createOneTripHops({ journey, store, settings, clock });
+  const effects = createEffects({ journey, store, answerer, log, settings });
 
   return async function handleHop(hop: Hop, arrivedAt: number, logger: HopLogger): Promise<HopOutcome> {
     const deadline = arrivedAt + settings.hopDeadlineMs;
@@ -130,63 +129,23 @@ export function createHopHandler(deps: HopDeps) {
       } else if (hop.text === '') result = start(journey, ctx);
       else result = walk(journey, hop.text, ctx); // unknown session, or text that does not extend ours
 
-      let questionAsked: 0 | 1 = 0;
-      const profile: PhoneProfile = {};
-      let reply = result.reply;
-      let state = result.state;
-      for (const effect of result.effects) {
-        switch (effect.type) {
-          case 'set-language':
-            profile.lang = effect.lang;
-            break;
-          case 'subscribe':
-            profile.subscribedUntil = effect.until;
-            break;
-          case 'tier':
-            log.recordTier({
-              at: arrivedAt,
-              sessionId: hop.sessionId,
-              phoneHash: phoneKey,
-              event: effect.event,
-              price: settings.price,
-              days: settings.days,
-            });
-            break;
-          case 'feedback':
-            log.recordFeedback({
-              at: arrivedAt,
-              sessionId: hop.sessionId,
-              phoneHash: phoneKey,
-              questionId: effect.questionId,
-              helpful: effect.helpful,
-            });
-            break;
-          case 'ask': {
-            if (
-              settings.questionRatePerMinute > 0 &&
-              snapshot.questionsThisMinute >= settings.questionRatePerMinute
-            ) {
-              await store.release(key, lease);
-              logger.warn('question rate limit reached');
-              return record(limitedOutcome(journey, stored), 'limited', input);
-            }
-            const progress = await ask(
-              hop.sessionId,
-              phoneKey,
-              effect.question,
-              effect.questionId,
-              state.lang,
-              deadline,
-              logger,
-            );
-            if (progress.failure === undefined) questionAsked = 1;
-            const shown = showAnswer(journey, state, { ...ctx, answer: progress });
-            reply = shown.reply;
-            state = shown.state;
-            break;
-          }
-        }
+      const done: EffectResult = {
+        state: result.state,
+        reply: result.reply,
+        profile: {},
+        questionAsked: 0,
+        limited: false,
+      };
+      await effects.perform(
+        result.effects,
+        { hop, phoneKey, arrivedAt, deadline, snapshot, ctx, logger },
+        done,
+      );
+      if (done.limited) {
+        await store.release(key, lease);
+        return record(limitedOutcome(journey, stored), 'limited', input);
       }
+      const { state, reply, profile, questionAsked } = done;
       if (!reply) throw new Error('[hop] the engine gave no reply'); // an ask always sets one
       const screen = state.screen;
       const write: HopWrite<StoredSession> = {
@@ -223,40 +182,6 @@ export function createHopHandler(deps: HopDeps) {
       snapshot = await store.begin(key, leaseMs);
     }
     return snapshot;
-  }
-
-  async function ask(
-    sessionId: string,
-    phoneHash: string,
-    question: string,
-    questionId: string,
-    lang: string,
-    deadline: number,
-    logger: HopLogger,
-  ): Promise<AnswerProgress> {
-    // Progress is written in call order through one chain, so an older answer never overwrites a newer one.
-    let latest: AnswerProgress | null = null;
-    let writes = Promise.resolve();
-    const put = (p: AnswerProgress) => {
-      latest = p;
-      writes = writes
-        .then(() => store.putAnswer(sessionId, p))
-        .catch((error: unknown) => logger.warn({ err: error }, 'could not store answer progress'));
-    };
-    const progress = await answerer.ask({
-      sessionId,
-      phoneHash,
-      questionId,
-      question,
-      lang,
-      deadline: deadline - COMMIT_RESERVE_MS,
-      pageSeptets: answerPageSeptets(journey, lang),
-      onProgress: put,
-    });
-    const seen = latest as AnswerProgress | null;
-    if (!seen || (!seen.done && seen.text.length < progress.text.length) || (!seen.done && progress.done))
-      put(progress);
-    return progress;
   }
 }
 

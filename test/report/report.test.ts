@@ -1,15 +1,10 @@
 // The report's figures on a small hand-made dataset, every expected number worked out by hand
 // below (local time is UTC+3; the window is 2026-01-01 .. 2026-01-10, "now" is Jan 10 20:00).
 import { beforeAll, describe, expect, it } from 'vitest';
-import { openLogReadOnly } from '../../src/log/read.ts';
-import {
-  buildReport,
-  type DayFigures,
-  formatReportText,
-  percentile,
-  type Report,
-} from '../../src/log/report.ts';
-import { feedback, hop, question, sessionEnd, tier, useSeededLogFile } from './fixtures.ts';
+import { openLogReadOnly } from '../../src/report/read.ts';
+import { buildReport, type DayFigures, percentile, type Report } from '../../src/report/report.ts';
+import { formatReportText } from '../../src/report/report-text.ts';
+import { feedback, hop, question, sessionEnd, tier, useSeededLogFile } from '../log/fixtures.ts';
 
 const TZ = 180;
 /** Epoch ms of a local (UTC+3) time in January 2026; day 0 is Dec 31, -1 is Dec 30. */

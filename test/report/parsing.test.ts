@@ -1,7 +1,7 @@
 // The small pure parts of the log: AT's lenient cost field and the topic keywords.
 import { describe, expect, it } from 'vitest';
-import { keywords, normaliseQuestion, topCounts } from '../../src/log/topics.ts';
 import { parseCost } from '../../src/protocol/cost.ts';
+import { keywords, normaliseQuestion, topCounts } from '../../src/report/topics.ts';
 
 describe('parseCost', () => {
   it.each([

@@ -20,8 +20,6 @@
 import type { Database } from 'better-sqlite3';
 import { keywords, normaliseQuestion, type TopicCount, topCounts } from './topics.ts';
 
-export { formatReportText } from './report-text.ts';
-
 export interface ReportOptions {
   days: number;
   now: number;

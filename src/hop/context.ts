@@ -1,9 +1,9 @@
-// What the parts of a hop share (hop-handler.ts, the full way; hop-one-trip.ts, the one-round-trip
+// What the parts of a hop share (handler.ts, the full way; one-trip.ts, the one-round-trip
 // way): the settings, the outcome, the step context built from what the hop read, and the polite
 // END past a rate limit. Pure.
-import { t } from './engine/render.ts';
-import type { Journey, StepContext, StoredSession } from './engine/types.ts';
-import type { AnswerProgress, PhoneProfile, Reply } from './types.ts';
+import { t } from '../engine/render.ts';
+import type { Journey, StepContext, StoredSession } from '../engine/types.ts';
+import type { AnswerProgress, PhoneProfile, Reply } from '../types.ts';
 
 export interface HopSettings {
   hopDeadlineMs: number;

@@ -1,0 +1,151 @@
+// The effects of a step, one small function each (house style): the engine asks for them as data
+// (engine/types.ts Effect), the full way of a hop (handler.ts) performs them here, in order, and
+// stores what they change with the session's commit. An effect may end the hop early (a question
+// past the phone's rate): `limited` then says so and the rest are not performed.
+// Must not store the session or reply to AT: handler.ts does both, once, after every effect.
+import { answerPageSeptets } from '../engine/render.ts';
+import { showAnswer } from '../engine/step.ts';
+import type { Effect, EngineState, Journey, StepContext, StoredSession } from '../engine/types.ts';
+import type { Answerer } from '../inference/types.ts';
+import type { InteractionLog } from '../log/types.ts';
+import type { HopLogger } from '../logger.ts';
+import type { Hop } from '../protocol/at.ts';
+import type { HopSnapshot, SessionStore } from '../session/types.ts';
+import type { AnswerProgress, PhoneProfile, Reply } from '../types.ts';
+import type { HopSettings } from './context.ts';
+
+/** Time kept back from the model for storing the session and sending the reply. */
+export const COMMIT_RESERVE_MS = 300;
+
+export interface EffectDeps {
+  journey: Journey;
+  store: SessionStore<StoredSession>;
+  answerer: Answerer;
+  log: InteractionLog;
+  settings: HopSettings;
+}
+
+/** What one hop's effects see: the hop, what it read, and the step's context. */
+export interface EffectScope {
+  hop: Hop;
+  phoneKey: string;
+  arrivedAt: number;
+  deadline: number;
+  snapshot: HopSnapshot<StoredSession>;
+  ctx: StepContext;
+  logger: HopLogger;
+}
+
+/** What the effects change, stored with the session's commit. */
+export interface EffectResult {
+  state: EngineState;
+  reply: Reply | null;
+  /** Fields of the phone's profile to set. */
+  profile: PhoneProfile;
+  /** 1 when a question went to the model: it counts towards the daily quota and the minute's rate. */
+  questionAsked: 0 | 1;
+  /** The phone is past its question rate: the hop ends with the polite END, nothing stored. */
+  limited: boolean;
+}
+
+type Handler<E extends Effect> = (
+  effect: E,
+  scope: EffectScope,
+  result: EffectResult,
+) => void | Promise<void>;
+type Handlers = { [K in Effect['type']]: Handler<Extract<Effect, { type: K }>> };
+
+export function createEffects(deps: EffectDeps) {
+  const { journey, store, answerer, log, settings } = deps;
+
+  const handlers: Handlers = {
+    'set-language': (effect, _scope, result) => {
+      result.profile.lang = effect.lang;
+    },
+
+    subscribe: (effect, _scope, result) => {
+      result.profile.subscribedUntil = effect.until;
+    },
+
+    tier: (effect, { hop, phoneKey, arrivedAt }) => {
+      log.recordTier({
+        at: arrivedAt,
+        sessionId: hop.sessionId,
+        phoneHash: phoneKey,
+        event: effect.event,
+        price: settings.price,
+        days: settings.days,
+      });
+    },
+
+    feedback: (effect, { hop, phoneKey, arrivedAt }) => {
+      log.recordFeedback({
+        at: arrivedAt,
+        sessionId: hop.sessionId,
+        phoneHash: phoneKey,
+        questionId: effect.questionId,
+        helpful: effect.helpful,
+      });
+    },
+
+    ask: async (effect, scope, result) => {
+      const { snapshot, ctx, logger } = scope;
+      if (
+        settings.questionRatePerMinute > 0 &&
+        snapshot.questionsThisMinute >= settings.questionRatePerMinute
+      ) {
+        logger.warn('question rate limit reached');
+        result.limited = true;
+        return;
+      }
+      const progress = await ask(scope, effect.question, effect.questionId, result.state.lang);
+      if (progress.failure === undefined) result.questionAsked = 1;
+      const shown = showAnswer(journey, result.state, { ...ctx, answer: progress });
+      result.reply = shown.reply;
+      result.state = shown.state;
+    },
+  };
+
+  /** Asks the answerer by the hop's deadline; the answer's progress goes to the session store. */
+  async function ask(
+    { hop, phoneKey, deadline, logger }: EffectScope,
+    question: string,
+    questionId: string,
+    lang: string,
+  ): Promise<AnswerProgress> {
+    const sessionId = hop.sessionId;
+    // Progress is written in call order through one chain, so an older answer never overwrites a newer one.
+    let latest: AnswerProgress | null = null;
+    let writes = Promise.resolve();
+    const put = (p: AnswerProgress) => {
+      latest = p;
+      writes = writes
+        .then(() => store.putAnswer(sessionId, p))
+        .catch((error: unknown) => logger.warn({ err: error }, 'could not store answer progress'));
+    };
+    const progress = await answerer.ask({
+      sessionId,
+      phoneHash: phoneKey,
+      questionId,
+      question,
+      lang,
+      deadline: deadline - COMMIT_RESERVE_MS,
+      pageSeptets: answerPageSeptets(journey, lang),
+      onProgress: put,
+    });
+    const seen = latest as AnswerProgress | null;
+    if (!seen || (!seen.done && seen.text.length < progress.text.length) || (!seen.done && progress.done))
+      put(progress);
+    return progress;
+  }
+
+  return {
+    /** Performs `effects` in order over `result`; stops at the first that limits the hop. */
+    async perform(effects: readonly Effect[], scope: EffectScope, result: EffectResult): Promise<void> {
+      for (const effect of effects) {
+        await (handlers[effect.type] as Handler<Effect>)(effect, scope, result);
+        if (result.limited) return;
+      }
+    },
+  };
+}
