@@ -53,6 +53,7 @@ const SCHEMA = z.object({
   ANSWER_TIMEOUT_MS: int(1000, 600_000).default(30_000),
   ANSWER_CACHE_TTL_SECONDS: int(0, 31_536_000).default(86_400),
   API_TOKEN: optionalSecret(16),
+  API_CACHE_ANSWERS: bool.default(false),
 
   DATABASE_PATH: z.string().min(1).default('./data/ussd.db'),
   LOG_FLUSH_MS: int(10, 60_000).default(20),

@@ -30,6 +30,7 @@ export function answererOptions(config: Config): AnswererOptions {
     maxQueue: config.OLLAMA_MAX_QUEUE,
     numPredict: config.OLLAMA_NUM_PREDICT,
     cacheTtlSeconds: config.ANSWER_CACHE_TTL_SECONDS,
+    cacheApiAnswers: config.API_CACHE_ANSWERS,
     answerTimeoutMs: config.ANSWER_TIMEOUT_MS,
   };
 }

@@ -37,6 +37,11 @@ export interface AnswererOptions {
   numPredict: number;
   /** ANSWER_CACHE_TTL_SECONDS; 0 turns the cache off. */
   cacheTtlSeconds: number;
+  /**
+   * API_CACHE_ANSWERS: whether an /api/query answer (without context) may enter the cache that
+   * USSD users are served from. Off by default: an API caller is not a USSD user (issue 15).
+   */
+  cacheApiAnswers?: boolean;
   /** ANSWER_TIMEOUT_MS: the whole answer's limit, queue wait and background included. */
   answerTimeoutMs: number;
   /** Longest silence between tokens once an answer has started (default 20 s). */
@@ -80,6 +85,11 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
     channel: 'ussd' | 'api';
     lang: Lang;
     question: string;
+    /**
+     * Whether its answer may enter the shared cache, served to every USSD user (issue 15): never
+     * when it depends on caller-supplied context, and from the API only if the operator allows it.
+     */
+    cacheable: boolean;
   }
 
   function record(
@@ -173,7 +183,7 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
       }
     } else if (!failure) {
       warnedMissing = false;
-      void cache.set(q.question, q.lang, o.progress.text);
+      if (q.cacheable) void cache.set(q.question, q.lang, o.progress.text);
     }
     if (o.error && failure !== 'model-missing')
       logger.warn(
@@ -203,6 +213,7 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
         channel: 'ussd',
         lang: req.lang,
         question: req.question,
+        cacheable: true,
       };
       try {
         const hit = await known(q, req.deadline - q.at);
@@ -239,6 +250,7 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
         channel: 'api',
         lang,
         question: req.query,
+        cacheable: !req.context && options.cacheApiAnswers === true,
       };
       const hit = await known(q, CACHE_READ_MS, req.context);
       if (hit) {
