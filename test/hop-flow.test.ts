@@ -1,6 +1,8 @@
 // Journeys across hops and sessions over HTTP: the daily quota, the subscription offer and what it
 // records, slow answers fetched on the next hop, and the per-phone rate limits.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hopKey } from '../src/hop/handler.ts';
+import { hashPhone } from '../src/phone.ts';
 import { buildTestApp, expectPhoneValid, sessionId, type TestApp } from './support/build-app.ts';
 
 let t: TestApp;
@@ -105,6 +107,30 @@ describe('rate limits', () => {
       expect(outcomes.filter((o) => o === 'limited')).toHaveLength(3);
     } finally {
       await limited.close();
+    }
+  });
+
+  it('counts a hop that waits for a busy session once, not once per poll (issue 15 item 5)', async () => {
+    t.ollama.set({ firstTokenMs: 1200 });
+    try {
+      const phone = '+254744000003';
+      const id = sessionId();
+      const hop = (text: string) => t.hop({ sessionId: id, text, phoneNumber: phone });
+      await hop('');
+      await hop('1');
+      // The question, and the telco resending it while the first is still being answered: the
+      // resend waits for the first hop's lease (polling every 100 ms) and then replays its reply.
+      const [first, resend] = await Promise.all([
+        hop('1*why do cows eat grass'),
+        hop('1*why do cows eat grass'),
+      ]);
+      expect(await first.text()).toBe(await resend.text());
+      // What the next hop of the phone would read: this minute's hops so far, itself included.
+      const key = hopKey(id, hashPhone(phone, 'test-secret-0123456789'), Date.now(), 180);
+      const counted = (await t.store.peek(key)).hopsThisMinute - 1;
+      expect(counted).toBe(4);
+    } finally {
+      t.ollama.set({ firstTokenMs: 0 });
     }
   });
 });

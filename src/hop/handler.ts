@@ -86,10 +86,10 @@ export function createHopHandler(deps: HopDeps) {
       return outcome;
     };
 
-    const done = await oneTrip.attempt(hop, key, logger);
-    if (done !== null) return record(done.outcome, done.kind, done.input);
+    const tried = await oneTrip.attempt(hop, key, logger);
+    if (tried.done !== null) return record(tried.done.outcome, tried.done.kind, tried.done.input);
 
-    const snapshot = await takeLease(key, deadline);
+    const snapshot = await takeLease(key, deadline, tried.counted);
     // What this hop brings after the stored text; all of it for a session we have no state for.
     const input = snapshot.state ? newInput(snapshot.state.text, hop.text) : hop.text || null;
 
@@ -173,13 +173,21 @@ export function createHopHandler(deps: HopDeps) {
     }
   };
 
-  /** Takes the session's lease; while another hop of the session holds it, waits for it to finish. */
-  async function takeLease(key: HopKey, deadline: number): Promise<HopSnapshot<StoredSession>> {
+  /**
+   * Takes the session's lease; while another hop of the session holds it, waits for it to finish.
+   * The hop counts towards the phone's hop rate once: polls never count (issue 15: every 100 ms
+   * poll counted, and a user was told "Too many requests" after 6 hops).
+   */
+  async function takeLease(
+    key: HopKey,
+    deadline: number,
+    counted: boolean,
+  ): Promise<HopSnapshot<StoredSession>> {
     const leaseMs = settings.hopDeadlineMs + 2000;
-    let snapshot = await store.begin(key, leaseMs);
+    let snapshot = await store.begin(key, leaseMs, { countHop: !counted });
     while (!snapshot.lease && clock() + LEASE_POLL_MS < deadline - COMMIT_RESERVE_MS) {
       await new Promise((r) => setTimeout(r, LEASE_POLL_MS));
-      snapshot = await store.begin(key, leaseMs);
+      snapshot = await store.begin(key, leaseMs, { countHop: false });
     }
     return snapshot;
   }

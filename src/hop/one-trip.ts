@@ -34,6 +34,14 @@ export interface OneTrip {
   input: string | null;
 }
 
+/**
+ * What an attempt came to: the hop done, or left to the full way, saying whether it was counted
+ * towards the phone's hop rate already (a peek counts it), so the full way does not count it again.
+ */
+export type Attempt = { done: OneTrip; counted: true } | { done: null; counted: boolean };
+
+const FULL_WAY: Attempt = { done: null, counted: false };
+
 export interface OneTripDeps {
   journey: Journey;
   store: SessionStore<StoredSession>;
@@ -63,12 +71,19 @@ export function createOneTripHops(deps: OneTripDeps) {
   };
 
   return {
-    /** The hop done in one round trip, or null when it needs the full way. */
-    async attempt(hop: Hop, key: HopKey, logger: HopLogger): Promise<OneTrip | null> {
+    /** The hop done in one round trip, or left to the full way. */
+    async attempt(hop: Hop, key: HopKey, logger: HopLogger): Promise<Attempt> {
       const known = recent.get(hop.sessionId);
-      if (known !== undefined && known.phoneKey === key.phoneKey) return advance(hop, key, known, logger);
-      if (hop.text === '' && known === undefined && opensSelfContained) return open(hop, key, logger);
-      return null;
+      if (known !== undefined && known.phoneKey === key.phoneKey) {
+        // advance counts the hop only when it writes or refuses it ('limited'), never on 'changed'.
+        const done = await advance(hop, key, known, logger);
+        return done ? { done, counted: true } : FULL_WAY;
+      }
+      if (hop.text === '' && known === undefined && opensSelfContained) {
+        const done = await open(hop, key, logger); // its peek counted the hop, whatever came of it
+        return done ? { done, counted: true } : { done: null, counted: true };
+      }
+      return FULL_WAY;
     },
     /** What the full way left: the session as committed, with what it read of the phone. */
     remember,

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { SessionStoreError } from '../errors.ts';
 import type { AnswerProgress, PhoneProfile } from '../types.ts';
-import type { HopKey, HopSnapshot, SessionStore, SessionStoreOptions } from './types.ts';
+import type { BeginOptions, HopKey, HopSnapshot, SessionStore, SessionStoreOptions } from './types.ts';
 
 const DEFAULT_PROFILE_TTL_SECONDS = 400 * 86_400;
 const DAY_COUNTER_TTL_MS = 2 * 86_400_000;
@@ -54,14 +54,15 @@ export function createMemorySessionStore<S = unknown>(
   const storeId = randomBytes(9).toString('base64url');
   let versions = 0;
 
-  /** Reads a hop's data and counts the hop; takes the lease unless leaseMs is 0. */
-  const read = (key: HopKey, leaseMs: number): HopSnapshot<S> => {
+  /** Reads a hop's data and counts the hop unless told not to; takes the lease unless leaseMs is 0. */
+  const read = (key: HopKey, leaseMs: number, countHop: boolean): HopSnapshot<S> => {
     const token = randomBytes(12).toString('base64url');
     const got = leaseMs > 0 && leases.get(key.sessionId) === undefined;
     if (got) leases.set(key.sessionId, token, leaseMs);
     const session = sessions.get(key.sessionId);
     const stored = profiles.get(key.phoneKey);
     const profile: PhoneProfile = {};
+    const hopCounter = `rh:${key.phoneKey}:${minuteOf(key)}`;
     if (stored?.lang !== undefined) profile.lang = stored.lang;
     if (stored?.subscribedUntil !== undefined) profile.subscribedUntil = stored.subscribedUntil;
     return {
@@ -71,20 +72,22 @@ export function createMemorySessionStore<S = unknown>(
       answer: parse<AnswerProgress>(session?.answer),
       profile,
       questionsToday: counters.get(`q:${key.phoneKey}:${key.day}`) ?? 0,
-      hopsThisMinute: increment(`rh:${key.phoneKey}:${minuteOf(key)}`, MINUTE_COUNTER_TTL_MS),
+      hopsThisMinute: countHop
+        ? increment(hopCounter, MINUTE_COUNTER_TTL_MS)
+        : (counters.get(hopCounter) ?? 0),
       questionsThisMinute: counters.get(`rq:${key.phoneKey}:${minuteOf(key)}`) ?? 0,
     };
   };
 
   return {
-    async begin(key: HopKey, leaseMs: number): Promise<HopSnapshot<S>> {
+    async begin(key: HopKey, leaseMs: number, options?: BeginOptions): Promise<HopSnapshot<S>> {
       live('begin');
-      return read(key, Math.max(1, Math.round(leaseMs)));
+      return read(key, Math.max(1, Math.round(leaseMs)), options?.countHop !== false);
     },
 
     async peek(key: HopKey): Promise<HopSnapshot<S>> {
       live('peek');
-      return read(key, 0);
+      return read(key, 0, true);
     },
 
     async commit(key, lease, write) {

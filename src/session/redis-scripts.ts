@@ -13,6 +13,7 @@ export interface ScriptCommands {
 // Lua keeps false (Redis nil) inside the reply table, so positions never shift.
 export const SCRIPTS = {
   // KEYS lease session profile day hopMinute questionMinute; ARGV token leaseMs (0: no lease) minuteTtl
+  // countHop ('1': count this hop, '0': it was counted by an earlier read)
   ussdSessionBegin: {
     numberOfKeys: 6,
     lua: `
@@ -21,8 +22,13 @@ if ARGV[2] ~= '0' then got = redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARG
 local s = redis.call('HMGET', KEYS[2], 'state', 'answer', 'v')
 local p = redis.call('HMGET', KEYS[3], 'lang', 'subscribedUntil')
 local today = redis.call('GET', KEYS[4])
-local hops = redis.call('INCR', KEYS[5])
-redis.call('EXPIRE', KEYS[5], ARGV[3])
+local hops
+if ARGV[4] == '1' then
+  hops = redis.call('INCR', KEYS[5])
+  redis.call('EXPIRE', KEYS[5], ARGV[3])
+else
+  hops = redis.call('GET', KEYS[5])
+end
 local questions = redis.call('GET', KEYS[6])
 return { got and 1 or 0, s[1], s[2], p[1], p[2], today, hops, questions, s[3] }`,
   },

@@ -101,12 +101,19 @@ export function createRedisSessionStore<S = unknown>(
     };
   };
 
-  /** One begin script: reads the hop's keys, counts the hop, and takes the lease unless leaseMs is 0. */
-  async function read(key: HopKey, leaseMs: number): Promise<HopSnapshot<S>> {
+  /** One begin script: reads the hop's keys, counts the hop (unless told not to), and takes the lease unless leaseMs is 0. */
+  async function read(key: HopKey, leaseMs: number, countHop: boolean): Promise<HopSnapshot<S>> {
     const k = keys(key);
     const token = `${storeId}.${++leases}`;
     const hopKeys = [k.lease, k.session, k.profile, k.day, k.hopMinute, k.questionMinute];
-    const reply = await scripts.ussdSessionBegin(...hopKeys, token, leaseMs, MINUTE_COUNTER_TTL_SECONDS);
+    const count = countHop ? 1 : 0;
+    const reply = await scripts.ussdSessionBegin(
+      ...hopKeys,
+      token,
+      leaseMs,
+      MINUTE_COUNTER_TTL_SECONDS,
+      count,
+    );
     const [got, state, answer, lang, subscribedUntil, today, hops, questions, version] = reply;
     const profile: PhoneProfile = {};
     if (typeof lang === 'string') profile.lang = lang;
@@ -126,9 +133,10 @@ export function createRedisSessionStore<S = unknown>(
   }
 
   return {
-    begin: (key, leaseMs) => guard('begin', () => read(key, Math.max(1, Math.round(leaseMs)))),
+    begin: (key, leaseMs, options) =>
+      guard('begin', () => read(key, Math.max(1, Math.round(leaseMs)), options?.countHop !== false)),
 
-    peek: (key) => guard('peek', () => read(key, 0)),
+    peek: (key) => guard('peek', () => read(key, 0, true)),
 
     commit: (key, lease, write: HopWrite<S>) =>
       guard('commit', async () => {

@@ -29,7 +29,7 @@ export interface HopSnapshot<S> {
   profile: PhoneProfile;
   /** Questions this phone asked on `day`. */
   questionsToday: number;
-  /** Hops of this phone in `minute`, this hop included. */
+  /** Hops of this phone in `minute`, this hop included (counted once, whatever the reads). */
   hopsThisMinute: number;
   /** Questions of this phone in `minute` (not counting this hop). */
   questionsThisMinute: number;
@@ -48,9 +48,18 @@ export interface HopWrite<S> {
   answer?: AnswerProgress | null;
 }
 
+/** How a begin counts towards the phone's hop rate. */
+export interface BeginOptions {
+  /**
+   * False when this hop was counted already: a poll while another hop holds the lease, or the
+   * full way after a peek. A hop counts once however many reads it takes (issue 15). Default true.
+   */
+  countHop?: boolean;
+}
+
 export interface SessionStore<S = unknown> {
   /** Reads the session, its answer, the phone's profile and counters, and takes the lease. */
-  begin(key: HopKey, leaseMs: number): Promise<HopSnapshot<S>>;
+  begin(key: HopKey, leaseMs: number, options?: BeginOptions): Promise<HopSnapshot<S>>;
   /**
    * Writes the hop's result and releases the lease, only if `lease` is still ours (a lease that
    * ran out may have passed to another hop). Returns false when it was not written. The state's

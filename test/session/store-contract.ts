@@ -195,6 +195,18 @@ export function describeSessionStoreContract(
       expect(counts).toEqual([1, 2, 3, 4, 1]);
     });
 
+    it('begin with countHop false reads the hop counter without counting (a poll, issue 15)', async () => {
+      const key = hopKey();
+      const first = await store.begin(key, LEASE_MS);
+      expect(first.hopsThisMinute).toBe(1);
+      const polls: number[] = [];
+      for (let i = 0; i < 3; i++)
+        polls.push((await store.begin(key, LEASE_MS, { countHop: false })).hopsThisMinute);
+      expect(polls).toEqual([1, 1, 1]);
+      expect((await store.begin(hopKey(), LEASE_MS, { countHop: false })).hopsThisMinute).toBe(0);
+      expect((await store.peek(key)).hopsThisMinute).toBe(2);
+    });
+
     it('putAnswer is visible to the next begin, without the lease', async () => {
       const key = hopKey();
       await hop(key, { state: state('ask'), answer: answer('') });
