@@ -9,6 +9,13 @@ import { ANSWER_SCREEN, answerOf, answerView, errorReply, pagesOf, render, vars 
 export { ANSWER_SCREEN, vars };
 
 const MAX_TRAIL = 20;
+/**
+ * The most inputs one hop may walk (issue 15: a `text` of 7,900 '*' was 7,900 steps, ~21x a hop's
+ * CPU). A real session has a few dozen inputs; a hop normally brings one, and a session walked
+ * from its start (a shortcut dial, state lost) its whole path. The free text of an ask or input
+ * screen is one input, however many '*' it holds.
+ */
+export const MAX_WALKED_INPUTS = 64;
 const DAY_MS = 86_400_000;
 
 /** The first hop of a session: the start screen in the phone's remembered language. */
@@ -123,13 +130,17 @@ export function walk(journey: Journey, text: string, ctx: StepContext): StepResu
  * screen is reached, the rest is its input, '*' and all: so a question typed as "what is 2*3"
  * stays whole, and several inputs that arrive at once (hops we never saw) are each applied. Only
  * the last step's effects are kept: earlier ones belong to hops that were performed, if at all,
- * when they happened.
+ * when they happened. At most MAX_WALKED_INPUTS inputs are walked; more end the session.
  */
 export function walkFrom(journey: Journey, from: StepResult, inputs: string, ctx: StepContext): StepResult {
   let result = from;
   let rest: string | null = inputs;
+  let walked = 0;
   while (rest !== null) {
     if (result.reply?.kind === 'END') break;
+    // Past the bound, no more steps: the session ends as on any failure, with nothing performed.
+    if (++walked > MAX_WALKED_INPUTS)
+      return { state: result.state, reply: errorReply(journey, result.state), effects: [] };
     const screen = journey.screens.get(result.state.screen);
     let input: string;
     if (screen && (screen.type === 'ask' || screen.type === 'input')) {

@@ -2,7 +2,7 @@
 // sequences, in both languages. The engine is pure, so these need no server.
 import { describe, expect, it } from 'vitest';
 import { loadJourney } from '../../src/engine/load.ts';
-import { ANSWER_SCREEN, showAnswer, start, step, walk } from '../../src/engine/step.ts';
+import { ANSWER_SCREEN, MAX_WALKED_INPUTS, showAnswer, start, step, walk } from '../../src/engine/step.ts';
 import type { EngineState, StepContext, StepResult } from '../../src/engine/types.ts';
 import type { AnswerProgress } from '../../src/types.ts';
 
@@ -211,6 +211,27 @@ describe('walking a session we have no state for', () => {
 
   it('keeps only the last step’s effects', () => {
     expect(walk(journey, '2*1*2*1', ctx()).effects).toEqual([]);
+  });
+
+  // Issue 15 item 6: a `text` of 7,900 '*' was 7,900 steps (~21x a hop's CPU). A real session has a
+  // few dozen inputs; past MAX_WALKED_INPUTS the walk stops and the session ends politely.
+  it(`walks at most ${MAX_WALKED_INPUTS} inputs and refuses the rest with the error END`, () => {
+    const within = `${'9*'.repeat(MAX_WALKED_INPUTS - 2)}2`;
+    expect(`${walk(journey, within, ctx()).reply?.kind} ${walk(journey, within, ctx()).reply?.text}`).toBe(
+      ACCOUNT_EN,
+    );
+    for (const text of ['*'.repeat(7900), `${'9*'.repeat(MAX_WALKED_INPUTS)}2`]) {
+      const r = walk(journey, text, ctx());
+      expect(r.reply).toEqual({ kind: 'END', text: 'Sorry, something went wrong. Please dial again.' });
+      expect(r.effects).toEqual([]);
+    }
+  });
+
+  it('still gives a question full of * to the model whole, however many', () => {
+    const question = `what is ${'2*'.repeat(1000)}3`;
+    expect(walk(journey, `1*${question}`, ctx()).effects).toEqual([
+      { type: 'ask', question, questionId: 'q1' },
+    ]);
   });
 });
 
