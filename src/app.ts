@@ -35,7 +35,8 @@ export function createApp(deps: AppDeps): Hono {
   const { journey, store, answerer, log, logger, settings } = deps;
   const clock = deps.clock ?? Date.now;
   const handleHop = createHopHandler({ ...deps, clock });
-  const app = new Hono();
+  // Not strict: a callback URL registered as /ussd/ or /ussd/events/ must not 404 every hop (issue 16).
+  const app = new Hono({ strict: false });
   const streamedLimit = bodyLimit({
     maxSize: MAX_BODY_BYTES,
     onError: (c) => c.text('Payload too large: AT sends small forms\n', 413),

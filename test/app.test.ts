@@ -44,6 +44,20 @@ describe('POST /ussd accepts what real clients send', () => {
     expect(hashes.size).toBe(1); // the same phone either way
   });
 
+  it('accepts the callback and the events URL with a trailing slash, as a URL may be registered', async () => {
+    const id = sessionId();
+    const body = new URLSearchParams({
+      sessionId: id,
+      serviceCode: '*384*123#',
+      phoneNumber: '+254711000001',
+      text: '',
+    });
+    expect(await expectPhoneValid(await t.app.request('/ussd/', { method: 'POST', body }))).toBe(MAIN);
+    const end = new URLSearchParams({ sessionId: id, status: 'Success', phoneNumber: '+254711000001' });
+    const events = await t.app.request('/ussd/events/', { method: 'POST', body: end });
+    expect(events.status).toBe(200);
+  });
+
   it('walks a whole session: account, language, back, home', async () => {
     const id = sessionId();
     const replies = [];
@@ -251,6 +265,12 @@ describe('callback protection', () => {
       ).toBe(MAIN);
       expect(
         (await guarded.app.request(`/ussd/${secret}/events`, { method: 'POST', body: body() })).status,
+      ).toBe(200);
+      expect(
+        await (await guarded.app.request(`/ussd/${secret}/`, { method: 'POST', body: body() })).text(),
+      ).toBe(MAIN);
+      expect(
+        (await guarded.app.request(`/ussd/${secret}/events/`, { method: 'POST', body: body() })).status,
       ).toBe(200);
     } finally {
       await guarded.close();
