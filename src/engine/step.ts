@@ -119,33 +119,44 @@ export function showAnswer(
 
 /**
  * A session we have no state for, with non-empty text (a shortcut dial such as *384*123*2#, or
- * state lost to a Redis restart): walk the path from the start one input at a time.
+ * state lost to a Redis restart): walk the path from the start one input at a time. Every input
+ * came from a hop we never saw, so a free-text screen on the way takes its own input only.
  */
 export function walk(journey: Journey, text: string, ctx: StepContext): StepResult {
-  return walkFrom(journey, start(journey, ctx), text, ctx);
+  return walkFrom(journey, start(journey, ctx), text, ctx, false);
 }
 
 /**
- * Applies `inputs` (one or more inputs joined by '*') from `from`, one at a time. Once a free-text
- * screen is reached, the rest is its input, '*' and all: so a question typed as "what is 2*3"
- * stays whole, and several inputs that arrive at once (hops we never saw) are each applied. Only
- * the last step's effects are kept: earlier ones belong to hops that were performed, if at all,
- * when they happened. At most MAX_WALKED_INPUTS inputs are walked; more end the session.
+ * Applies `inputs` (one or more inputs joined by '*') from `from`, one at a time, and returns the
+ * last step with the effects of every step, in order: each step was a keypress the user made, so
+ * each effect (a language, a subscription, an offer shown) happens once, here (issue 16).
+ *
+ * On the free-text screen the session is on (`wholeFirst`), the rest is its input, '*' and all: a
+ * question typed as "what is 2*3" stays whole. A free-text screen reached inside the walk takes
+ * the inputs of several hops, so its input ends where a menu key follows (freeTextInput). The walk
+ * stops at a step that asks: the keys after it were pressed on an answer we do not have. At most
+ * MAX_WALKED_INPUTS inputs are walked; more end the session, with nothing performed.
  */
-export function walkFrom(journey: Journey, from: StepResult, inputs: string, ctx: StepContext): StepResult {
+export function walkFrom(
+  journey: Journey,
+  from: StepResult,
+  inputs: string,
+  ctx: StepContext,
+  wholeFirst = true,
+): StepResult {
   let result = from;
   let rest: string | null = inputs;
+  const effects: Effect[] = [];
   let walked = 0;
-  while (rest !== null) {
-    if (result.reply?.kind === 'END') break;
+  for (let first = true; rest !== null; first = false) {
+    if (result.reply === null || result.reply.kind === 'END') break;
     // Past the bound, no more steps: the session ends as on any failure, with nothing performed.
     if (++walked > MAX_WALKED_INPUTS)
       return { state: result.state, reply: errorReply(journey, result.state), effects: [] };
     const screen = journey.screens.get(result.state.screen);
     let input: string;
     if (screen && (screen.type === 'ask' || screen.type === 'input')) {
-      input = rest;
-      rest = null;
+      [input, rest] = first && wholeFirst ? [rest, null] : freeTextInput(rest);
     } else {
       const star: number = rest.indexOf('*');
       input = star < 0 ? rest : rest.slice(0, star);
@@ -153,8 +164,19 @@ export function walkFrom(journey: Journey, from: StepResult, inputs: string, ctx
     }
     const stepCtx = rest === null ? ctx : { ...ctx, answer: null };
     result = step(journey, result.state, input, stepCtx);
+    effects.push(...result.effects);
   }
-  return result;
+  return { ...result, effects };
+}
+
+/**
+ * A free-text input at the head of inputs from several hops, and the inputs after it. It ends at a
+ * '*' followed by a menu key (1-3 digits, then '*' or the end), as in "how do i make ors*0" (issue
+ * 16), unless a digit comes before that '*': "2*3" is a product, not a question and a key.
+ */
+function freeTextInput(rest: string): [string, string | null] {
+  const key = /(?<!\d)\*(?=\d{1,3}(?:\*|$))/.exec(rest);
+  return key === null ? [rest, null] : [rest.slice(0, key.index), rest.slice(key.index + 1)];
 }
 
 function enter(

@@ -2,7 +2,15 @@
 // sequences, in both languages. The engine is pure, so these need no server.
 import { describe, expect, it } from 'vitest';
 import { loadJourney } from '../../src/engine/load.ts';
-import { ANSWER_SCREEN, MAX_WALKED_INPUTS, showAnswer, start, step, walk } from '../../src/engine/step.ts';
+import {
+  ANSWER_SCREEN,
+  MAX_WALKED_INPUTS,
+  showAnswer,
+  start,
+  step,
+  walk,
+  walkFrom,
+} from '../../src/engine/step.ts';
 import type { EngineState, StepContext, StepResult } from '../../src/engine/types.ts';
 import type { AnswerProgress } from '../../src/types.ts';
 
@@ -209,8 +217,44 @@ describe('walking a session we have no state for', () => {
     ]);
   });
 
-  it('keeps only the last step’s effects', () => {
-    expect(walk(journey, '2*1*2*1', ctx()).effects).toEqual([]);
+  it('keeps the effects of every step it walks, in order', () => {
+    expect(walk(journey, '2*1*2*1', ctx()).effects).toEqual([{ type: 'set-language', lang: 'sw' }]);
+    const back = walk(journey, '2*1*2*1*2*1*1', ctx());
+    expect(back.effects).toEqual([
+      { type: 'set-language', lang: 'sw' },
+      { type: 'set-language', lang: 'en' },
+    ]);
+    expect(walk(journey, '2*2*1', ctx()).effects).toEqual([
+      { type: 'tier', event: 'accept' },
+      { type: 'subscribe', until: NOW + 30 * 86_400_000 },
+    ]);
+  });
+
+  it('keeps the effects of the steps a live session walks in one hop', () => {
+    const main = start(journey, ctx());
+    expect(walkFrom(journey, main, '2*1*2*1', ctx()).effects).toEqual([{ type: 'set-language', lang: 'sw' }]);
+  });
+
+  it.each([
+    ['1*how do i make ors*0', 'how do i make ors'],
+    ['1*how do i make ors*0*1', 'how do i make ors'],
+    ['1*what is 2*3', 'what is 2*3'],
+    ['1*what is a*b', 'what is a*b'],
+    ['2*1*00*1*what is 2*3', 'what is 2*3'],
+  ])('ends a question reached inside the walk where a menu key follows it: %j', (text, question) => {
+    const r = walk(journey, text, ctx());
+    expect(r.effects).toEqual([{ type: 'ask', question, questionId: 'q1' }]);
+    expect(r.reply).toBeNull(); // the walk stops where an answer is needed
+  });
+
+  it('takes the whole new input as the question on the screen the session is on', () => {
+    const onAsk = dial(['1']).last;
+    expect(walkFrom(journey, onAsk, 'how is 5*0 zero', ctx()).effects).toEqual([
+      { type: 'ask', question: 'how is 5*0 zero', questionId: 'q1' },
+    ]);
+    expect(walkFrom(journey, onAsk, 'a question*0', ctx()).effects).toEqual([
+      { type: 'ask', question: 'a question*0', questionId: 'q1' },
+    ]);
   });
 
   // Issue 15 item 6: a `text` of 7,900 '*' was 7,900 steps (~21x a hop's CPU). A real session has a
