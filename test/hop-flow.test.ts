@@ -65,6 +65,34 @@ describe('the daily quota and the paid tier', () => {
   });
 });
 
+describe('what the quota counts: model work', () => {
+  it('does not count an answer from the FAQ', async () => {
+    const phone = '+254733000005';
+    const replies = await session(
+      t,
+      ['', '1', '1*is it free', '1*is it free*1', '1*is it free*1*2', '1*is it free*1*2*2'],
+      phone,
+    );
+    expect(replies[2]).toMatch(/^CON Yes, 5 questions a day are free\./);
+    expect(replies[5]).toMatch(/^CON My account\nQuestions left today: 5\n/);
+  });
+
+  it('does not count an answer from the cache', async () => {
+    const cached = await buildTestApp({}, { env: { ANSWER_CACHE_TTL_SECONDS: '60' } });
+    try {
+      await session(cached, ['', '1', '1*what is malaria'], '+254733000006');
+      const phone = '+254733000007';
+      const again = await session(cached, ['', '1', '1*what is malaria'], phone);
+      expect(again[2]).toMatch(/^CON Malaria/);
+      const questions = await cached.rows('questions');
+      expect(questions.map((q) => q['source'])).toEqual(['model', 'cache']);
+      expect((await session(cached, ['', '1'], phone))[1]).toBe('CON Type your question (5 left today):');
+    } finally {
+      await cached.close();
+    }
+  });
+});
+
 describe('a slow model', () => {
   it('shows "still thinking" at the deadline and the answer on the next hop', async () => {
     t.ollama.set({ firstTokenMs: 2500 });

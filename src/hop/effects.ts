@@ -42,7 +42,10 @@ export interface EffectResult {
   reply: Reply | null;
   /** Fields of the phone's profile to set. */
   profile: PhoneProfile;
-  /** 1 when a question went to the model: it counts towards the daily quota and the minute's rate. */
+  /**
+   * 1 when a question went to the model and did not fail: it counts towards the daily quota and
+   * the minute's rate. FAQ and cache answers do not.
+   */
   questionAsked: 0 | 1;
   /** The phone is past its question rate: the hop ends with the polite END, nothing stored. */
   limited: boolean;
@@ -99,7 +102,8 @@ export function createEffects(deps: EffectDeps) {
         return;
       }
       const progress = await ask(scope, effect.question, effect.questionId, result.state.lang);
-      if (progress.failure === undefined) result.questionAsked = 1;
+      // The quota bounds model work: an answer from the FAQ or the cache costs none (issue 16).
+      if (progress.failure === undefined && progress.source === 'model') result.questionAsked = 1;
       const shown = showAnswer(journey, result.state, { ...ctx, answer: progress });
       result.reply = shown.reply;
       result.state = shown.state;

@@ -37,7 +37,7 @@ export interface TestApp {
 
 export async function buildTestApp(
   settings: Partial<AppDeps['settings']> = {},
-  overrides: { store?: SessionStore<StoredSession> } = {},
+  overrides: { store?: SessionStore<StoredSession>; env?: Record<string, string> } = {},
 ): Promise<TestApp> {
   const logger = silentLogger();
   const ollama = await startFakeOllama();
@@ -51,6 +51,7 @@ export async function buildTestApp(
     OLLAMA_MAX_QUEUE: '4',
     ANSWER_CACHE_TTL_SECONDS: '0',
     ANSWER_TIMEOUT_MS: '10000',
+    ...overrides.env,
   });
   const prefix = `test:app:${randomBytes(6).toString('hex')}:`;
   const store =
