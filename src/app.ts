@@ -9,7 +9,7 @@ import { createHopHandler, type HopOutcome, type HopSettings } from './hop/handl
 import type { Answerer, ModelHealth } from './inference/types.ts';
 import type { InteractionLog } from './log/types.ts';
 import { type HopLogger, type Logger, lazyChild } from './logger.ts';
-import { hashPhone, maskPhone } from './phone.ts';
+import { createPhoneKeys, hashPhone, maskPhone } from './phone.ts';
 import { formatReply, type Hop, MAX_BODY_BYTES, parseHop } from './protocol/at.ts';
 import { parseSessionEnd } from './protocol/events.ts';
 import { type GuardOptions, ipGuard, secretGuard } from './protocol/guard.ts';
@@ -34,7 +34,13 @@ const CHECK_TIMEOUT_MS = 1000;
 export function createApp(deps: AppDeps): Hono {
   const { journey, store, answerer, log, logger, settings } = deps;
   const clock = deps.clock ?? Date.now;
-  const handleHop = createHopHandler({ ...deps, clock });
+  // One cache of subscribers for the hops, the failed hops' rows and the end-of-session notices.
+  const phones = createPhoneKeys({
+    secret: settings.phoneHashSecret,
+    defaultCountry: settings.defaultCountry,
+  });
+  const phoneHash = (raw: string) => phones(raw)?.hash ?? hashPhone(raw, settings.phoneHashSecret);
+  const handleHop = createHopHandler({ ...deps, phones, clock });
   // Not strict: a callback URL registered as /ussd/ or /ussd/events/ must not 404 every hop (issue 16).
   const app = new Hono({ strict: false });
   const streamedLimit = bodyLimit({
@@ -128,8 +134,8 @@ export function createApp(deps: AppDeps): Hono {
     log.recordHop({
       at: arrivedAt,
       sessionId: hop.sessionId,
-      phoneHash: hashPhone(hop.phoneNumber, settings.phoneHashSecret),
-      ...(settings.storePhoneNumbers ? { phone: hop.phoneNumber } : {}),
+      phoneHash: phoneHash(hop.phoneNumber),
+      ...(settings.storePhoneNumbers ? { phone: phones(hop.phoneNumber)?.e164 ?? hop.phoneNumber } : {}),
       serviceCode: hop.serviceCode,
       ...(hop.networkCode ? { networkCode: hop.networkCode } : {}),
       input: null,
@@ -148,14 +154,16 @@ export function createApp(deps: AppDeps): Hono {
     if (form instanceof Response) return form;
     const end = parseSessionEnd(form);
     if ('error' in end) return c.text(`Bad request: ${end.error}\n`, 400);
-    const phoneHash = end.phoneNumber ? hashPhone(end.phoneNumber, settings.phoneHashSecret) : '';
     const { phoneNumber, raw, ...fields } = end;
+    const hash = phoneNumber ? phoneHash(phoneNumber) : '';
     log.recordSessionEnd({
       ...fields,
       at: clock(),
-      phoneHash,
-      ...(settings.storePhoneNumbers && phoneNumber ? { phone: phoneNumber } : {}),
-      raw: JSON.stringify(settings.storePhoneNumbers ? raw : { ...raw, phoneNumber: phoneHash }),
+      phoneHash: hash,
+      ...(settings.storePhoneNumbers && phoneNumber
+        ? { phone: phones(phoneNumber)?.e164 ?? phoneNumber }
+        : {}),
+      raw: JSON.stringify(settings.storePhoneNumbers ? raw : { ...raw, phoneNumber: hash }),
     });
     logger.info({ sessionId: end.sessionId, status: end.status, hops: end.hopsCount }, 'session ended');
     return c.text('OK\n', 200);

@@ -3,6 +3,7 @@
 // frozen Config. Every variable is documented in .env.example and the README's table.
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
+import { type CountryCode, isCountryCode } from './phone.ts';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
@@ -68,6 +69,11 @@ const SCHEMA = z.object({
   SUBSCRIPTION_PRICE: z.string().min(1).max(20).default('KES 20'),
   SUBSCRIPTION_DAYS: int(1, 366).default(30),
   TIMEZONE_OFFSET_MINUTES: int(-720, 840).default(180),
+  DEFAULT_COUNTRY: z
+    .string()
+    .transform((v) => v.trim().toUpperCase())
+    .refine(isCountryCode, 'must be a two-letter country code (ISO 3166-1), e.g. KE')
+    .default('KE'),
 
   CALLBACK_SECRET: optionalSecret(16),
   ALLOWED_IPS: z.string().default(''),
@@ -78,8 +84,9 @@ const SCHEMA = z.object({
 });
 
 export type Config = Readonly<
-  Omit<z.infer<typeof SCHEMA>, 'ALLOWED_IPS'> & {
+  Omit<z.infer<typeof SCHEMA>, 'ALLOWED_IPS' | 'DEFAULT_COUNTRY'> & {
     ALLOWED_IPS: readonly string[];
+    DEFAULT_COUNTRY: CountryCode;
   }
 >;
 
@@ -100,7 +107,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const ips = parsed.data.ALLOWED_IPS.split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  return Object.freeze({ ...parsed.data, ALLOWED_IPS: ips });
+  return Object.freeze({
+    ...parsed.data,
+    ALLOWED_IPS: ips,
+    DEFAULT_COUNTRY: parsed.data.DEFAULT_COUNTRY as CountryCode,
+  });
 }
 
 /** The variable names, for the README/.env.example consistency test. */

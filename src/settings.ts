@@ -12,6 +12,7 @@ export function appSettings(config: Config): AppDeps['settings'] {
   return {
     hopDeadlineMs: config.HOP_DEADLINE_MS,
     phoneHashSecret: config.PHONE_HASH_SECRET ?? DEV_PHONE_HASH_SECRET,
+    defaultCountry: config.DEFAULT_COUNTRY,
     storePhoneNumbers: config.STORE_PHONE_NUMBERS,
     dailyQuota: config.DAILY_QUESTION_QUOTA,
     price: config.SUBSCRIPTION_PRICE,

@@ -57,3 +57,13 @@ describe('loadConfig', () => {
     expect(missing).toEqual([]);
   });
 });
+
+describe('DEFAULT_COUNTRY', () => {
+  it('is KE by default, read in any case, and must be a country code', () => {
+    expect(loadConfig({}).DEFAULT_COUNTRY).toBe('KE');
+    expect(loadConfig({ DEFAULT_COUNTRY: 'tz' }).DEFAULT_COUNTRY).toBe('TZ');
+    expect(() => loadConfig({ DEFAULT_COUNTRY: 'Kenya' })).toThrow(
+      /DEFAULT_COUNTRY="Kenya": must be a two-letter country code/,
+    );
+  });
+});

@@ -141,6 +141,7 @@ describe('the hop rate counts each hop once, whichever way it takes', () => {
         settings: {
           hopDeadlineMs: 2000,
           phoneHashSecret: 'test-secret-0123456789',
+          defaultCountry: 'KE',
           storePhoneNumbers: false,
           dailyQuota: 5,
           price: 'KES 20',

@@ -83,6 +83,7 @@ export const SYSTEM_TEXT_NAMES = [
   'answerGone',
   'error',
   'limited',
+  'badNumber',
 ] as const;
 
 const journey = z.strictObject({

@@ -106,6 +106,8 @@ export interface SystemTexts {
   answerGone: Text;
   error: Text;
   limited: Text;
+  /** The END for a phone number that cannot be read. */
+  badNumber: Text;
 }
 
 export interface Journey {

@@ -173,7 +173,7 @@ function checkFits(journey: Journey, journeyFile: string, facts: BusinessFacts):
         `${hint}\n${t(text, lang)}`,
       );
     }
-    for (const name of ['error', 'limited'] as const)
+    for (const name of ['error', 'limited', 'badNumber'] as const)
       over(journeyFile, `journey.texts.${name}`, 'the screen', t(texts[name], lang));
     const page = answerPageSeptets(journey, lang);
     if (page < MIN_ANSWER_PAGE) {

@@ -3,11 +3,14 @@
 // END past a rate limit. Pure.
 import { t } from '../engine/render.ts';
 import type { Journey, StepContext, StoredSession } from '../engine/types.ts';
+import type { CountryCode } from '../phone.ts';
 import type { AnswerProgress, PhoneProfile, Reply } from '../types.ts';
 
 export interface HopSettings {
   hopDeadlineMs: number;
   phoneHashSecret: string;
+  /** Where a number without a country code is from (DEFAULT_COUNTRY). */
+  defaultCountry: CountryCode;
   storePhoneNumbers: boolean;
   dailyQuota: number;
   price: string;
@@ -42,6 +45,12 @@ export function stepContext(settings: HopSettings, facts: HopFacts, now: number,
     days: settings.days,
     answer: facts.answer,
   };
+}
+
+/** The END for a phone number we cannot read (not E.164, nor national in DEFAULT_COUNTRY). */
+export function refusedOutcome(journey: Journey): HopOutcome {
+  const lang = journey.defaultLanguage;
+  return { reply: { kind: 'END', text: t(journey.texts.badNumber, lang) }, screen: '@refused', lang };
 }
 
 /** The END for a phone past its hop or question rate, in the session's language. */

@@ -11,10 +11,10 @@ import type { Journey, StepResult, StoredSession } from '../engine/types.ts';
 import type { Answerer } from '../inference/types.ts';
 import type { InteractionLog } from '../log/types.ts';
 import type { HopLogger, Logger } from '../logger.ts';
-import { hashPhone } from '../phone.ts';
+import { createPhoneKeys, hashPhone, type PhoneKeys } from '../phone.ts';
 import { type Hop, newInput } from '../protocol/at.ts';
 import type { HopKey, HopSnapshot, HopWrite, SessionStore } from '../session/types.ts';
-import { type HopOutcome, type HopSettings, limitedOutcome, stepContext } from './context.ts';
+import { type HopOutcome, type HopSettings, limitedOutcome, refusedOutcome, stepContext } from './context.ts';
 import { COMMIT_RESERVE_MS, createEffects, type EffectResult } from './effects.ts';
 import { createOneTripHops } from './one-trip.ts';
 
@@ -27,50 +27,39 @@ export interface HopDeps {
   log: InteractionLog;
   logger: Logger;
   settings: HopSettings;
+  /** The subscriber of each number as sent (default: one from the settings, cached). */
+  phones?: PhoneKeys;
   clock?: () => number;
 }
 
 /** How often a resent hop checks whether the first one has finished. */
 const LEASE_POLL_MS = 100;
-/**
- * Phone hashes kept, in two generations of this many: every hop of a session (and a phone's next
- * sessions) reuses one HMAC while up to twice as many phones are dialling (~150 bytes each).
- */
-const PHONE_HASH_GENERATION = 4096;
+
 export function createHopHandler(deps: HopDeps) {
   const { journey, store, answerer, log, settings } = deps;
   const clock = deps.clock ?? Date.now;
-  // An HMAC per hop was ~4 % of a hop's CPU in the issue 7 profile, and ~5 % with 10,000 sessions
-  // open (a cache cleared whole when full missed most of them). When the young generation fills it
-  // becomes the old one; a hash found in the old one moves back to the young: bounded, and the
-  // phones of sessions still going stay.
-  let young = new Map<string, string>();
-  let old = new Map<string, string>();
-  const phoneHash = (phone: string): string => {
-    let hash = young.get(phone);
-    if (hash !== undefined) return hash;
-    hash = old.get(phone) ?? hashPhone(phone, settings.phoneHashSecret);
-    if (young.size >= PHONE_HASH_GENERATION) {
-      old = young;
-      young = new Map();
-    }
-    young.set(phone, hash);
-    return hash;
-  };
+  const phones =
+    deps.phones ??
+    createPhoneKeys({ secret: settings.phoneHashSecret, defaultCountry: settings.defaultCountry });
 
   const oneTrip = createOneTripHops({ journey, store, settings, clock });
   const effects = createEffects({ journey, store, answerer, log, settings });
 
   return async function handleHop(hop: Hop, arrivedAt: number, logger: HopLogger): Promise<HopOutcome> {
     const deadline = arrivedAt + settings.hopDeadlineMs;
-    const phoneKey = phoneHash(hop.phoneNumber);
-    const key = hopKey(hop.sessionId, phoneKey, arrivedAt, settings.tzOffsetMinutes);
-    const record = (outcome: HopOutcome, kind: 'ok' | 'replay' | 'limited', input: string | null) => {
+    const subscriber = phones(hop.phoneNumber);
+    // The hash of what was sent, for the log row alone: no session or profile is keyed by it.
+    const phoneKey = subscriber?.hash ?? hashPhone(hop.phoneNumber, settings.phoneHashSecret);
+    const record = (
+      outcome: HopOutcome,
+      kind: 'ok' | 'replay' | 'limited' | 'refused',
+      input: string | null,
+    ) => {
       log.recordHop({
         at: arrivedAt,
         sessionId: hop.sessionId,
         phoneHash: phoneKey,
-        ...(settings.storePhoneNumbers ? { phone: hop.phoneNumber } : {}),
+        ...(settings.storePhoneNumbers ? { phone: subscriber?.e164 ?? hop.phoneNumber } : {}),
         serviceCode: hop.serviceCode,
         ...(hop.networkCode ? { networkCode: hop.networkCode } : {}),
         input,
@@ -85,6 +74,13 @@ export function createHopHandler(deps: HopDeps) {
       });
       return outcome;
     };
+
+    // Not a phone number (nor a national one of DEFAULT_COUNTRY): no subscriber to serve.
+    if (subscriber === null) {
+      logger.warn({ country: settings.defaultCountry }, 'phone number not readable; sent the polite END');
+      return record(refusedOutcome(journey), 'refused', hop.text || null);
+    }
+    const key = hopKey(hop.sessionId, phoneKey, arrivedAt, settings.tzOffsetMinutes);
 
     const tried = await oneTrip.attempt(hop, key, logger);
     if (tried.done !== null) return record(tried.done.outcome, tried.done.kind, tried.done.input);

@@ -24,7 +24,7 @@ export interface HopRow {
    * ok, replay (a resent hop answered from the session), limited (rate limit), error (the funnel),
    * late (finished after the deadline: the phone got the fallback screen, not this reply).
    */
-  outcome: 'ok' | 'replay' | 'limited' | 'error' | 'late';
+  outcome: 'ok' | 'replay' | 'limited' | 'refused' | 'error' | 'late';
 }
 
 export interface QuestionRow {
