@@ -33,11 +33,11 @@ export function createRedisClient(
     // Redis#sendCommand), so no call outlives it whatever the connection is doing.
     commandTimeout: commandTimeoutMs,
     // Kept on (the default): with it off, commands sent before the first 'ready' fail at once with
-    // "Stream isn't writeable" (ioredis #945, #625), so the first hops after boot or after a
-    // reconnect would fail although Redis is fine. The queue cannot hang a hop (commandTimeout
-    // above) nor grow during an outage (maxRetriesPerRequest below flushes it). A command that
-    // timed out in the queue is still sent if Redis returns before the flush: harmless here, as a
-    // commit is lease-checked and a stray lease runs out after leaseMs.
+    // "Stream isn't writeable" (ioredis #945, #625). A command that timed out in the queue is
+    // still sent when Redis returns, long after its caller gave up: so the store never queues a
+    // hop's own commands (it waits for 'ready' itself, within the command timeout), and undoes a
+    // lease whose begin failed (issue 15: a replayed lease held a session for seconds). The queue
+    // cannot grow during an outage either (maxRetriesPerRequest below flushes it).
     enableOfflineQueue: true,
     // Queued commands are rejected after every second failed reconnect attempt instead of the
     // default 20, so an outage does not pile up hops' commands waiting to be replayed.
@@ -82,10 +82,25 @@ export function createRedisSessionStore<S = unknown>(
   let leases = 0;
   let closed = false;
   const coalesce = writeCoalescer(redis);
+  const connected = readiness(redis);
   const guard = <T>(op: string, fn: () => Promise<T>): Promise<T> => {
     if (closed) return Promise.reject(new SessionStoreError(`[redis] ${op} failed: the store is closed`));
     coalesce();
     return wrapErrors(op, fn);
+  };
+  /**
+   * A hop's own command (begin, peek, advance, commit, release) is sent only on a ready
+   * connection, never left in ioredis's offline queue to run after the hop is over: while the
+   * client is (re)connecting it waits for 'ready' at most the command timeout, then fails.
+   */
+  const hopGuard = <T>(op: string, fn: () => Promise<T>): Promise<T> => {
+    const waiting = connected();
+    if (waiting === null) return guard(op, fn);
+    return waiting.then(
+      () => guard(op, fn),
+      (cause: unknown) =>
+        Promise.reject(new SessionStoreError(`[redis] ${op} failed: ${(cause as Error).message}`, { cause })),
+    );
   };
 
   const keys = (k: HopKey) => {
@@ -107,13 +122,16 @@ export function createRedisSessionStore<S = unknown>(
     const token = `${storeId}.${++leases}`;
     const hopKeys = [k.lease, k.session, k.profile, k.day, k.hopMinute, k.questionMinute];
     const count = countHop ? 1 : 0;
-    const reply = await scripts.ussdSessionBegin(
-      ...hopKeys,
-      token,
-      leaseMs,
-      MINUTE_COUNTER_TTL_SECONDS,
-      count,
-    );
+    let reply: ScriptReply[];
+    try {
+      reply = await scripts.ussdSessionBegin(...hopKeys, token, leaseMs, MINUTE_COUNTER_TTL_SECONDS, count);
+    } catch (err) {
+      // It may still run: Redis may hold it (paused, stalled) or it may wait in a queue. A release
+      // of its token goes after it on the same connection (ioredis keeps commands in order, the
+      // offline queue included), so a lease it takes late is let go at once (issue 15).
+      if (leaseMs > 0) scripts.ussdSessionRelease(k.lease, token).catch(() => {});
+      throw err;
+    }
     const [got, state, answer, lang, subscribedUntil, today, hops, questions, version] = reply;
     const profile: PhoneProfile = {};
     if (typeof lang === 'string') profile.lang = lang;
@@ -134,12 +152,12 @@ export function createRedisSessionStore<S = unknown>(
 
   return {
     begin: (key, leaseMs, options) =>
-      guard('begin', () => read(key, Math.max(1, Math.round(leaseMs)), options?.countHop !== false)),
+      hopGuard('begin', () => read(key, Math.max(1, Math.round(leaseMs)), options?.countHop !== false)),
 
-    peek: (key) => guard('peek', () => read(key, 0, true)),
+    peek: (key) => hopGuard('peek', () => read(key, 0, true)),
 
     commit: (key, lease, write: HopWrite<S>) =>
-      guard('commit', async () => {
+      hopGuard('commit', async () => {
         const k = keys(key);
         const answerMode = write.answer === undefined ? 'keep' : write.answer === null ? 'clear' : 'set';
         const profileArgs: string[] = [];
@@ -164,7 +182,7 @@ export function createRedisSessionStore<S = unknown>(
       }),
 
     advance: (key, version, state, hopRatePerMinute) =>
-      guard('advance', async () => {
+      hopGuard('advance', async () => {
         const k = keys(key);
         const next = `${storeId}.${++leases}`;
         const result = await scripts.ussdSessionAdvance(
@@ -183,7 +201,7 @@ export function createRedisSessionStore<S = unknown>(
       }),
 
     release: (key, lease) =>
-      guard('release', async () => {
+      hopGuard('release', async () => {
         await scripts.ussdSessionRelease(keys(key).lease, lease);
       }),
 
@@ -220,6 +238,36 @@ export function createRedisSessionStore<S = unknown>(
       // quit waits for pending replies; when Redis is gone it times out, then we just drop the socket.
       await redis.quit().catch(() => redis.disconnect());
     },
+  };
+}
+
+/**
+ * A function giving null while the client is ready (the usual case: no wait, no allocation), else a
+ * promise that resolves once it is ready and rejects after the client's command timeout.
+ */
+function readiness(redis: Redis): () => Promise<void> | null {
+  const timeoutMs = redis.options.commandTimeout ?? 1_000;
+  // One listener however many hops wait: one promise per time the client is not ready.
+  let ready: Promise<void> | null = null;
+  return () => {
+    if (redis.status === 'ready') return null;
+    ready ??= new Promise<void>((resolve) =>
+      redis.once('ready', () => {
+        ready = null;
+        resolve();
+      }),
+    );
+    const whenReady = ready;
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`not connected to Redis within ${timeoutMs} ms (${redis.status})`)),
+        timeoutMs,
+      );
+      void whenReady.then(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   };
 }
 
