@@ -8,7 +8,7 @@ import type { Journey, StoredSession } from './engine/types.ts';
 import { createHopHandler, type HopOutcome, type HopSettings } from './hop/handler.ts';
 import type { Answerer, ModelHealth } from './inference/types.ts';
 import type { InteractionLog } from './log/types.ts';
-import { type HopLogger, type Logger, lazyChild } from './logger.ts';
+import { type HopLogger, type Logger, lazyChild, REDACTED } from './logger.ts';
 import { createPhoneKeys, hashPhone, maskPhone } from './phone.ts';
 import { formatReply, type Hop, MAX_BODY_BYTES, parseHop } from './protocol/at.ts';
 import { parseSessionEnd } from './protocol/events.ts';
@@ -216,19 +216,33 @@ export function createApp(deps: AppDeps): Hono {
 
   app.notFound((c) => c.text('Not found\n', 404));
   app.onError((error, c) => {
-    logger.error({ err: error, path: c.req.path }, 'unhandled error');
+    logger.error({ err: error, path: loggablePath(c.req.path) }, 'unhandled error');
     if (c.req.path.startsWith('/ussd')) return c.text(formatReply(fallback()), 200);
     return c.text('Internal error\n', 500);
   });
   return app;
 }
 
+/**
+ * A path as the log may show it: a callback's path segment may be CALLBACK_SECRET (or a guess at
+ * it), so whatever follows /ussd/ other than `events` is redacted (issue 15).
+ */
+export function loggablePath(path: string): string {
+  return path.replace(/^\/ussd\/(?!events(?:\/|$))[^/]+/, `/ussd/${REDACTED}`);
+}
+
 /** The form AT posts, or the 415 response for anything else. */
 async function readForm(c: import('hono').Context): Promise<URLSearchParams | Response> {
   const type = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   // Hono's parseBody() measured at under half the throughput of URLSearchParams here (issue 2).
-  if (type === 'application/x-www-form-urlencoded' || type === '')
-    return new URLSearchParams(await c.req.text());
+  if (type === 'application/x-www-form-urlencoded' || type === '') {
+    try {
+      return new URLSearchParams(await c.req.text());
+    } catch {
+      // The client went away in the middle of its body: its fault, and nobody is left to answer.
+      return c.text('Bad request: the body could not be read\n', 400);
+    }
+  }
   if (type === 'multipart/form-data') {
     let body: Awaited<ReturnType<typeof c.req.parseBody>>;
     try {

@@ -4,6 +4,8 @@
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
 import { type CountryCode, isCountryCode } from './phone.ts';
+import { invalidEntries } from './protocol/address.ts';
+import type { TrustProxy } from './protocol/guard.ts';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
@@ -29,7 +31,41 @@ const optionalSecret = (min: number) =>
     .or(z.literal('').transform(() => undefined))
     .optional();
 
+const addressList = z.string().transform((v, ctx): readonly string[] => {
+  const list = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const invalid = invalidEntries(list);
+  if (invalid.length > 0)
+    ctx.addIssue({ code: 'custom', message: `not an address or CIDR range: ${invalid.join(', ')}` });
+  return list;
+});
+// Issue 15: "true" trusted whatever X-Forwarded-For said, so a client could pick its address.
+const trustProxy = z.string().transform((raw, ctx): TrustProxy => {
+  const v = raw.trim().toLowerCase();
+  if (v === '' || v === 'false' || v === 'no' || v === '0') return { hops: 0 };
+  if (v === 'true' || v === 'yes') {
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        'would trust any client to name its own address: give the number of proxies in front of the gateway (e.g. 1) or their addresses (e.g. 10.0.0.0/8)',
+    });
+    return z.NEVER;
+  }
+  if (/^\d+$/.test(v)) {
+    if (Number(v) <= 10) return { hops: Number(v) };
+    ctx.addIssue({ code: 'custom', message: 'at most 10 proxies' });
+    return z.NEVER;
+  }
+  const list = addressList.safeParse(raw);
+  if (list.success) return { proxies: list.data };
+  ctx.addIssue({ code: 'custom', message: list.error.issues[0]?.message ?? 'not a list of addresses' });
+  return z.NEVER;
+});
+
 const SCHEMA = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: int(0, 65535).default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -54,6 +90,7 @@ const SCHEMA = z.object({
   ANSWER_TIMEOUT_MS: int(1000, 600_000).default(30_000),
   ANSWER_CACHE_TTL_SECONDS: int(0, 31_536_000).default(86_400),
   API_TOKEN: optionalSecret(16),
+  API_ENABLED: bool.default(true),
   API_CACHE_ANSWERS: bool.default(false),
 
   DATABASE_PATH: z.string().min(1).default('./data/ussd.db'),
@@ -76,19 +113,63 @@ const SCHEMA = z.object({
     .default('KE'),
 
   CALLBACK_SECRET: optionalSecret(16),
-  ALLOWED_IPS: z.string().default(''),
-  TRUST_PROXY: bool.default(false),
+  ALLOWED_IPS: addressList.default([]),
+  TRUST_PROXY: trustProxy.default({ hops: 0 }),
   HOP_RATE_PER_MINUTE: int(0, 100_000).default(60),
   QUESTION_RATE_PER_MINUTE: int(0, 10_000).default(6),
   SIMULATOR_ENABLED: bool.default(true),
 });
 
 export type Config = Readonly<
-  Omit<z.infer<typeof SCHEMA>, 'ALLOWED_IPS' | 'DEFAULT_COUNTRY'> & {
-    ALLOWED_IPS: readonly string[];
+  Omit<z.infer<typeof SCHEMA>, 'DEFAULT_COUNTRY'> & {
     DEFAULT_COUNTRY: CountryCode;
   }
 >;
+
+/** A way in that anyone who can reach the port may use: refused in production, warned of elsewhere. */
+export interface OpenDoor {
+  variable: string;
+  risk: string;
+}
+
+/**
+ * Issue 15: with the callbacks and the API unprotected, anyone who can reach the port can act as
+ * any subscriber (use up their questions, switch their language, get them rate-limited) and fill
+ * every model slot; with the built-in phone-hash secret, the log's phone hashes can be reversed.
+ * Takes the raw values, so that with other bad variables every problem is still named at once.
+ */
+export function openDoors(env: Record<string, string | undefined>): OpenDoor[] {
+  const set = (name: string) => (env[name] ?? '').trim() !== '';
+  const doors: OpenDoor[] = [];
+  if (!set('CALLBACK_SECRET') && !set('ALLOWED_IPS'))
+    doors.push({
+      variable: 'CALLBACK_SECRET',
+      risk: 'CALLBACK_SECRET (or ALLOWED_IPS) is unset: anyone who can reach the port can act as any subscriber on /ussd',
+    });
+  if (!set('PHONE_HASH_SECRET'))
+    doors.push({
+      variable: 'PHONE_HASH_SECRET',
+      risk: 'PHONE_HASH_SECRET is unset: phone numbers are hashed with the built-in development secret, so the hashes in Redis and the log can be reversed',
+    });
+  const apiOff = ['false', '0', 'no'].includes((env['API_ENABLED'] ?? '').trim());
+  if (!set('API_TOKEN') && !apiOff)
+    doors.push({
+      variable: 'API_TOKEN',
+      risk: 'API_TOKEN is unset: /api/query is open to anyone, who can fill the model slots (set API_ENABLED=false to turn the API off)',
+    });
+  return doors;
+}
+
+/** The open doors of a loaded config (outside production: main.ts warns of each at start-up). */
+export function openDoorsOf(config: Config): OpenDoor[] {
+  return openDoors({
+    CALLBACK_SECRET: config.CALLBACK_SECRET,
+    ALLOWED_IPS: config.ALLOWED_IPS.join(','),
+    PHONE_HASH_SECRET: config.PHONE_HASH_SECRET,
+    API_TOKEN: config.API_TOKEN,
+    API_ENABLED: String(config.API_ENABLED),
+  });
+}
 
 /** Parses the environment once. Throws a ConfigError naming every bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -98,20 +179,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       .map((k) => [k, env[k]]),
   );
   const parsed = SCHEMA.safeParse(known);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map(
-      (i) => `${String(i.path[0] ?? '?')}=${JSON.stringify(env[String(i.path[0])] ?? '')}: ${i.message}`,
-    );
-    throw new ConfigError(problems);
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map(
+        (i) => `${String(i.path[0] ?? '?')}=${JSON.stringify(env[String(i.path[0])] ?? '')}: ${i.message}`,
+      );
+  if ((env['NODE_ENV'] ?? '').trim() === 'production') {
+    for (const door of openDoors(env))
+      problems.push(`${door.variable}="": required with NODE_ENV=production (${door.risk})`);
   }
-  const ips = parsed.data.ALLOWED_IPS.split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  return Object.freeze({
-    ...parsed.data,
-    ALLOWED_IPS: ips,
-    DEFAULT_COUNTRY: parsed.data.DEFAULT_COUNTRY as CountryCode,
-  });
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze({ ...parsed.data, DEFAULT_COUNTRY: parsed.data.DEFAULT_COUNTRY as CountryCode });
 }
 
 /** The variable names, for the README/.env.example consistency test. */

@@ -1,16 +1,38 @@
 // Structured logs (pino). Each hop logs through a child carrying its session id; phone numbers
-// appear only masked (phone.ts maskPhone) at info level.
+// appear only masked (phone.ts maskPhone) at info level. No secret is ever written: fields that
+// hold one are redacted by name, and every line is scrubbed of the configured secrets' values
+// whatever field (a path, a URL, an error's message or stack) carries them (issue 15).
 import { pino } from 'pino';
 
 export type Logger = pino.Logger;
 
-export function createLogger(level: string): Logger {
-  return pino({
+/** What stands in for a secret in the log. */
+export const REDACTED = '[redacted]';
+
+/**
+ * `secrets`: values never to be written (CALLBACK_SECRET, API_TOKEN, …); empty ones are ignored.
+ * `out`: where lines go (stdout; tests pass a collector).
+ */
+export function createLogger(
+  level: string,
+  secrets: readonly (string | undefined)[] = [],
+  out: { write(line: string): unknown } = pino.destination(1),
+): Logger {
+  const options: pino.LoggerOptions = {
     level,
     base: { service: 'ussd-ai-gateway' },
     redact: {
-      paths: ['phone', '*.phone', 'phoneNumber', '*.phoneNumber', 'token', '*.token'],
-      censor: '[redacted]',
+      paths: ['phone', '*.phone', 'phoneNumber', '*.phoneNumber', 'token', '*.token', 'secret', '*.secret'],
+      censor: REDACTED,
+    },
+  };
+  const values = secrets.filter((s): s is string => typeof s === 'string' && s.length > 0);
+  if (values.length === 0) return pino(options, out);
+  return pino(options, {
+    write(line: string) {
+      let clean = line;
+      for (const secret of values) if (clean.includes(secret)) clean = clean.split(secret).join(REDACTED);
+      out.write(clean);
     },
   });
 }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { createApp } from './app.ts';
-import { type Config, loadConfig } from './config.ts';
+import { type Config, loadConfig, openDoorsOf } from './config.ts';
 import { loadJourney } from './engine/load.ts';
 import type { StoredSession } from './engine/types.ts';
 import { ConfigError, MenuError } from './errors.ts';
@@ -33,7 +33,13 @@ async function main(): Promise<void> {
   } catch (error) {
     return exitWith(error);
   }
-  const logger = createLogger(config.LOG_LEVEL);
+  const logger = createLogger(config.LOG_LEVEL, secretsOf(config));
+  // Outside production these start anyway (production refuses them, config.ts): say so loudly.
+  for (const door of openDoorsOf(config))
+    logger.warn(
+      { variable: door.variable },
+      `[security] ${door.risk}; NODE_ENV=production refuses to start so`,
+    );
   let journey: ReturnType<typeof loadJourney>;
   let faq: ReturnType<typeof loadFaq>;
   try {
@@ -50,6 +56,8 @@ async function main(): Promise<void> {
     flushMs: config.LOG_FLUSH_MS,
     retentionDays: config.LOG_RETENTION_DAYS,
     logger,
+    // The file remembers it, and the report and /admin say so (issue 15).
+    devPhoneHashSecret: !config.PHONE_HASH_SECRET,
   });
   const model = createOllamaModel({
     host: config.OLLAMA_HOST,
@@ -67,9 +75,6 @@ async function main(): Promise<void> {
     hashUserId: (userId) => hashPhone(userId, phoneHashSecret),
     options: answererOptions(config),
   });
-  if (!config.PHONE_HASH_SECRET) {
-    logger.warn('PHONE_HASH_SECRET is not set: using a development secret; set one in production');
-  }
 
   const app = createApp({
     journey,
@@ -79,7 +84,9 @@ async function main(): Promise<void> {
     logger,
     settings,
     mounts: [
-      ['/api', createQueryRoutes({ answerer, apiToken: config.API_TOKEN, logger })],
+      ...(config.API_ENABLED
+        ? [['/api', createQueryRoutes({ answerer, apiToken: config.API_TOKEN, logger })] as [string, Hono]]
+        : []),
       [
         '/admin',
         createAdminRoutes({
@@ -184,6 +191,18 @@ function warmModel(model: ReturnType<typeof createOllamaModel>, config: Config, 
       logger.info({ model: config.OLLAMA_MODEL, ms: Date.now() - started }, 'model loaded');
     })
     .catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'model warm-up failed'));
+}
+
+/** Every value that must never reach the log (logger.ts scrubs each line of them). */
+function secretsOf(config: Config): string[] {
+  const redisPassword = config.REDIS_URL ? decodeURIComponent(new URL(config.REDIS_URL).password) : '';
+  return [
+    config.CALLBACK_SECRET,
+    config.API_TOKEN,
+    config.ADMIN_TOKEN,
+    config.PHONE_HASH_SECRET,
+    redisPassword,
+  ].filter((s): s is string => typeof s === 'string' && s.length > 0);
 }
 
 function exitWith(error: unknown): never {

@@ -1,7 +1,7 @@
 // Configuration: read once, validated, every problem named; documented in .env.example and README.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_VARIABLES, loadConfig } from '../src/config.ts';
+import { CONFIG_VARIABLES, loadConfig, openDoors } from '../src/config.ts';
 import { ConfigError } from '../src/errors.ts';
 
 describe('loadConfig', () => {
@@ -45,10 +45,73 @@ describe('loadConfig', () => {
   });
 
   it('reads lists and booleans', () => {
-    const c = loadConfig({ ALLOWED_IPS: '10.0.0.0/8, 192.0.2.7', TRUST_PROXY: 'true', REDIS_URL: '' });
+    const c = loadConfig({ ALLOWED_IPS: '10.0.0.0/8, 192.0.2.7', STORE_PHONE_NUMBERS: 'yes', REDIS_URL: '' });
     expect(c.ALLOWED_IPS).toEqual(['10.0.0.0/8', '192.0.2.7']);
-    expect(c.TRUST_PROXY).toBe(true);
+    expect(c.STORE_PHONE_NUMBERS).toBe(true);
     expect(c.REDIS_URL).toBeUndefined();
+  });
+
+  it.each([
+    ['', { hops: 0 }],
+    ['false', { hops: 0 }],
+    ['1', { hops: 1 }],
+    ['2', { hops: 2 }],
+    ['10.0.0.2, 10.1.0.0/16, 2001:db8::/32', { proxies: ['10.0.0.2', '10.1.0.0/16', '2001:db8::/32'] }],
+  ])('reads TRUST_PROXY=%j as the proxies it names (issue 15)', (value, expected) => {
+    expect(loadConfig({ TRUST_PROXY: value }).TRUST_PROXY).toEqual(expected);
+  });
+
+  it('refuses TRUST_PROXY=true and addresses that are not addresses, naming each', () => {
+    const problems = problemsOf({ TRUST_PROXY: 'true', ALLOWED_IPS: '10.0.0.0/8, 10.0.0.300, example.org' });
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /^ALLOWED_IPS="10.0.0.0\/8, 10.0.0.300, example.org": not an address or CIDR range: 10.0.0.300, example.org$/,
+      ),
+      expect.stringMatching(
+        /^TRUST_PROXY="true": would trust any client to name its own address: give the number of proxies/,
+      ),
+    ]);
+    expect(problemsOf({ TRUST_PROXY: '10.0.0.0/33' })).toEqual([
+      'TRUST_PROXY="10.0.0.0/33": not an address or CIDR range: 10.0.0.0/33',
+    ]);
+  });
+
+  describe('NODE_ENV=production (issue 15)', () => {
+    const SAFE = {
+      NODE_ENV: 'production',
+      CALLBACK_SECRET: 'callback-secret-0123456789',
+      PHONE_HASH_SECRET: 'phone-hash-secret-0123456789',
+      API_TOKEN: 'api-token-0123456789abcdef',
+    };
+
+    it('refuses to start open, naming each way in, with the other bad variables', () => {
+      const problems = problemsOf({ NODE_ENV: 'production', PORT: 'eighty' });
+      expect(problems.map((p) => p.split('=')[0])).toEqual([
+        'PORT',
+        'CALLBACK_SECRET',
+        'PHONE_HASH_SECRET',
+        'API_TOKEN',
+      ]);
+      expect(problems[1]).toMatch(/required with NODE_ENV=production .*act as any subscriber/);
+      expect(problems[3]).toMatch(/API_ENABLED=false/);
+    });
+
+    it('starts with a secret (or an allow-list), a phone-hash secret and the API closed or off', () => {
+      expect(loadConfig(SAFE).NODE_ENV).toBe('production');
+      const { CALLBACK_SECRET: _c, API_TOKEN: _a, ...rest } = SAFE;
+      const config = loadConfig({ ...rest, ALLOWED_IPS: '192.0.2.0/24', API_ENABLED: 'false' });
+      expect(config.API_ENABLED).toBe(false);
+    });
+
+    it('outside production the same gaps are only reported (main.ts warns at start-up)', () => {
+      expect(loadConfig({}).NODE_ENV).toBe('development');
+      expect(openDoors({}).map((d) => d.variable)).toEqual([
+        'CALLBACK_SECRET',
+        'PHONE_HASH_SECRET',
+        'API_TOKEN',
+      ]);
+      expect(openDoors({ ...SAFE, API_TOKEN: '', API_ENABLED: 'false' })).toEqual([]);
+    });
   });
 
   it.each(['.env.example', 'README.md', 'docker-compose.yml'])('documents every variable in %s', (file) => {
@@ -67,3 +130,13 @@ describe('DEFAULT_COUNTRY', () => {
     );
   });
 });
+
+function problemsOf(env: Record<string, string>): readonly string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}

@@ -138,6 +138,17 @@ export const MIGRATIONS: readonly Migration[] = [
       DROP INDEX hops_session;
     `,
   },
+  {
+    version: 5,
+    name: 'facts about the file',
+    // Issue 15: whether the file was written with the development PHONE_HASH_SECRET (meta.ts).
+    sql: `
+      CREATE TABLE meta (
+        key    TEXT PRIMARY KEY,
+        value  TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

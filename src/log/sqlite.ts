@@ -11,6 +11,7 @@ import { dirname } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import type { Logger } from '../logger.ts';
 import { type Connection, connect } from './connection.ts';
+import { markDevSecret } from './meta.ts';
 import { migrate } from './migrations.ts';
 import type { LogItem } from './statements.ts';
 import type { InteractionLog, LogStatus } from './types.ts';
@@ -32,6 +33,8 @@ export interface SqliteLogOptions {
   batchSize?: number;
   /** Rows deleted per table per write while purging. */
   purgeChunk?: number;
+  /** Phone hashes are made with the built-in development secret: the file is marked so (meta.ts). */
+  devPhoneHashSecret?: boolean;
 }
 
 export type SqliteLog = InteractionLog & {
@@ -112,6 +115,7 @@ export function createSqliteLog(options: SqliteLogOptions): SqliteLog {
       db.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
       const applied = migrate(db);
       if (applied.length > 0) log.info({ applied }, '[log] schema migrated');
+      if (options.devPhoneHashSecret) markDevSecret(db, clock());
       conn = connect(db, (item, err) => {
         log.error({ kind: item.kind, err: (err as Error).message }, '[log] row refused; skipped');
       });

@@ -1,6 +1,7 @@
 // The admin page's HTML: the report's figures (the same sections as the terminal report) and small
 // inline-SVG bar charts where a person would rather look than read: daily users, helpful rate,
 // conversion. One self-contained document: no scripts, no external assets, no build step. Pure.
+import { adminBanner } from './admin-banner.ts';
 import type { DayFigures, Report } from './report.ts';
 import { reportTitle, SECTIONS } from './report-text.ts';
 
@@ -54,6 +55,7 @@ table{border-collapse:collapse;margin-bottom:1rem}td,th{padding:.2rem .6rem;text
 td:first-child,th:first-child{text-align:left}tfoot th{border-top:2px solid #999}
 .charts{display:flex;flex-wrap:wrap;gap:1.5rem}figure{margin:0}figcaption{font-weight:600}
 </style></head><body>
+${adminBanner(report)}
 <h1>${esc(reportTitle(report))}</h1>
 <p>${windows} · <a href="${esc(links.json)}">JSON</a></p>
 <div class="charts">${charts.join('\n')}</div>

@@ -45,8 +45,23 @@ export function reportTitle(report: Report): string {
   return `Interaction report ${report.from} .. ${report.to} (${report.days} days, UTC${formatOffset(report.tzOffsetMinutes)})`;
 }
 
+/**
+ * The warning a report carries when its log was written with the development PHONE_HASH_SECRET
+ * (issue 15), or null. Shared by the terminal report and the admin page's banner.
+ */
+export function devSecretWarning(report: Report): string | null {
+  if (report.devPhoneHashSecretSince === null) return null;
+  const since = new Date(report.devPhoneHashSecretSince).toISOString().slice(0, 10);
+  return (
+    `WARNING: this log was written with the built-in development PHONE_HASH_SECRET since ${since}: ` +
+    'its phone hashes can be reversed to phone numbers. Set PHONE_HASH_SECRET and start a new log file.'
+  );
+}
+
 export function formatReportText(report: Report): string {
+  const warning = devSecretWarning(report);
   const out = [
+    ...(warning === null ? [] : [warning, '']),
     reportTitle(report),
     ...SECTIONS.flatMap((s) => ['', s.title, table(report.perDay, report.total, s.columns)]),
     '',

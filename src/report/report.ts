@@ -18,6 +18,7 @@
 // - Helpful rate = helpful ratings / ratings given that day. Conversion = accepts / offers.
 // - Topics: the most frequent normalised questions and keywords (EN + SW stopwords removed) of the window.
 import type { Database } from 'better-sqlite3';
+import { devSecretSince } from '../log/meta.ts';
 import { keywords, normaliseQuestion, type TopicCount, topCounts } from './topics.ts';
 
 export interface ReportOptions {
@@ -70,6 +71,8 @@ export interface Report {
   total: Figures;
   topQuestions: TopicCount[];
   topKeywords: TopicCount[];
+  /** When the file was first written with the development PHONE_HASH_SECRET, or null (issue 15). */
+  devPhoneHashSecretSince: number | null;
 }
 
 const DAY_MS = 86_400_000;
@@ -204,6 +207,7 @@ export function buildReport(db: Database, options: ReportOptions): Report {
       asked.flatMap((text) => keywords(text)),
       top,
     ),
+    devPhoneHashSecretSince: devSecretSince(db),
   };
 }
 

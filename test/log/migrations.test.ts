@@ -36,7 +36,7 @@ describe('migrations', () => {
     const db = new BetterSqlite3(path, { readonly: true });
     expect(userVersion(db)).toBe(SCHEMA_VERSION);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(names(db, 'table')).toEqual(['feedback', 'hops', 'questions', 'sessions', 'tier_events']);
+    expect(names(db, 'table')).toEqual(['feedback', 'hops', 'meta', 'questions', 'sessions', 'tier_events']);
     expect(names(db, 'index')).toEqual([
       'feedback_at',
       'feedback_question',
@@ -69,7 +69,7 @@ describe('migrations', () => {
 
     const db = new BetterSqlite3(path, { readonly: true });
     expect(userVersion(db)).toBe(SCHEMA_VERSION);
-    expect(names(db, 'table')).toEqual(['feedback', 'hops', 'questions', 'sessions', 'tier_events']);
+    expect(names(db, 'table')).toEqual(['feedback', 'hops', 'meta', 'questions', 'sessions', 'tier_events']);
     expect(db.prepare(`SELECT session_id, hops FROM sessions`).all()).toEqual([
       { session_id: 's-old', hops: 4 },
     ]);
