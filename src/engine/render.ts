@@ -90,13 +90,17 @@ export function withHint(hint: string, body: string): string {
   return cleanScreen(`${hint}\n${body}`);
 }
 
-/** Septets left for answer text on one page, after the longest footer in `lang`. */
+/**
+ * Septets left for answer text on one page, after the longest footer in `lang` and the invalid
+ * hint: a page re-shown for a wrong key carries the hint, as a menu does, and must still fit whole
+ * (issue 16).
+ */
 export function answerPageSeptets(journey: Journey, lang: string): number {
   const footer = Math.max(
     septets(t(journey.texts.answerMore, lang)),
     septets(t(journey.texts.answerLast, lang)),
   );
-  return SCREEN_SEPTETS - footer - 1;
+  return SCREEN_SEPTETS - footer - 1 - septets(`${t(journey.texts.invalid, lang)}\n`);
 }
 
 /** Pages of an answer: all of them when it is done, else only the ones that can no longer change. */

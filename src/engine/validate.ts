@@ -180,7 +180,7 @@ function checkFits(journey: Journey, journeyFile: string, facts: BusinessFacts):
       issues.push({
         file: journeyFile,
         path: 'journey.texts.answerLast',
-        message: `answer footers leave ${page} septets per answer page in '${lang}'; keep at least ${MIN_ANSWER_PAGE}`,
+        message: `answer footers and the invalid hint leave ${page} septets per answer page in '${lang}'; keep at least ${MIN_ANSWER_PAGE}`,
       });
     }
   }

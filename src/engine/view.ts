@@ -71,10 +71,10 @@ function renderAnswer(journey: Journey, state: EngineState, ctx: StepContext, hi
   }
   const page = pages[state.page];
   if (page === undefined) return { kind: 'CON', text: prefix(t(journey.texts.thinking, lang)) };
-  // An answer page is already full; a hint would push it past the screen, so it goes without.
+  // Pages leave room for the hint (answerPageSeptets), so a page re-shown with it still fits whole.
   return {
     kind: 'CON',
-    text: answerScreen(journey, lang, page, complete && state.page === pages.length - 1),
+    text: prefix(answerScreen(journey, lang, page, complete && state.page === pages.length - 1)),
   };
 }
 

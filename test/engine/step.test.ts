@@ -12,6 +12,7 @@ import {
   walkFrom,
 } from '../../src/engine/step.ts';
 import type { EngineState, StepContext, StepResult } from '../../src/engine/types.ts';
+import { septets } from '../../src/screen/gsm7.ts';
 import type { AnswerProgress } from '../../src/types.ts';
 
 const journey = loadJourney('menus', { dailyQuota: 5, price: 'KES 20', days: 30 });
@@ -139,6 +140,35 @@ describe('asking a question', () => {
     }
     expect(seen.join(' ')).toBe(long);
     expect(press(state, '0', a).reply?.text).toBe(`${seen.at(-2)}\n1. More\n0. Back`);
+  });
+
+  it.each([
+    ['98', 'en'],
+    ['7', 'en'],
+    ['2', 'en'],
+    ['98', 'sw'],
+  ])('re-shows a full answer page with the journey hint for a wrong key: %s (%s)', (key, lang) => {
+    const long = Array.from({ length: 30 }, (_, i) => `Word${i} and more words here`).join(' ');
+    const a = answer(long);
+    const inLang = { ...asked, lang };
+    const first = shown(inLang, a);
+    const hint = lang === 'en' ? 'Invalid choice.' : 'Chaguo si sahihi.';
+    const footer = lang === 'en' ? '\n1. More\n0. Back' : '\n1. Zaidi\n0. Rudi';
+    expect(first.reply.text.endsWith(footer)).toBe(true);
+    const wrong = step(journey, first.state, key, ctx({ answer: a }));
+    expect(wrong.reply?.text).toBe(`${hint}\n${first.reply.text}`);
+    expect(septets(wrong.reply?.text ?? '')).toBeLessThanOrEqual(182);
+    expect(wrong.state.page).toBe(0);
+  });
+
+  it('re-shows the last page with the hint for a wrong key, and still rates it after', () => {
+    const a = answer('Short.');
+    const page = shown(asked, a).state;
+    const wrong = press(page, '98', a);
+    expect(wrong.reply?.text).toBe('Invalid choice.\nShort.\n1. Helpful\n2. Not helpful\n0. Back');
+    expect(press(wrong.state, '1', a).effects).toEqual([
+      { type: 'feedback', questionId: 'q1', helpful: true },
+    ]);
   });
 
   it('rates the answer on its last page, then goes to the thanks screen', () => {
