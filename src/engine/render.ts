@@ -103,14 +103,17 @@ export function answerPageSeptets(journey: Journey, lang: string): number {
   return SCREEN_SEPTETS - footer - 1 - septets(`${t(journey.texts.invalid, lang)}\n`);
 }
 
-/** Pages of an answer: all of them when it is done, else only the ones that can no longer change. */
+/**
+ * Pages of an answer: all of them when it is done, else only the ones more text will not change
+ * (unbalanced: the last two pages are evened out when the answer is done, paginate in screen/fit.ts).
+ */
 export function answerPages(
   journey: Journey,
   lang: string,
   text: string,
   done: boolean,
 ): { pages: string[]; complete: boolean } {
-  const pages = text ? paginate(text, answerPageSeptets(journey, lang)) : [];
+  const pages = text ? paginate(text, answerPageSeptets(journey, lang), done) : [];
   if (done) return { pages, complete: true };
   return { pages: pages.slice(0, -1), complete: false };
 }

@@ -83,9 +83,10 @@ export function septets(s: string): number {
 /**
  * Rewrites any text into GSM-7: look-alike punctuation mapped, accents folded where the bare
  * letter is GSM-7 (é stays, ê becomes e), emoji and other symbols dropped, CR and FF removed.
- * Whitespace is left alone: callers collapse it to suit lines or paragraphs.
+ * Whitespace is left alone: callers collapse it to suit lines or paragraphs. `dropped` stands in
+ * for each character dropped, for a caller that tidies the space around it.
  */
-export function toGsm(input: string): string {
+export function toGsm(input: string, dropped = ''): string {
   let out = '';
   for (const ch of input.normalize('NFC')) {
     if (ch === '\r' || ch === '\f') continue; // CR and FF break handset layouts
@@ -101,7 +102,7 @@ export function toGsm(input: string): string {
     const folded = ch.normalize('NFD').replace(/\p{M}/gu, '');
     if (folded !== ch && folded.length > 0 && isGsm(folded)) out += folded;
     else if (/\s/u.test(ch)) out += ' ';
-    // anything else (emoji, CJK, control characters, lone surrogates) is dropped
+    else out += dropped; // anything else (emoji, CJK, control characters, lone surrogates)
   }
   return out;
 }

@@ -171,6 +171,18 @@ describe('asking a question', () => {
     ]);
   });
 
+  it('balances a done answer so its last page is no stub, skipping nothing a reader saw before', () => {
+    const text = `${'Sleep under a treated net every night. '.repeat(3)}Clear standing water.`;
+    const done = shown(asked, answer(text));
+    expect([done.reply.text, press(done.state, '1', answer(text)).reply?.text]).toEqual([
+      'Sleep under a treated net every night. Sleep under a treated net every night.\n1. More\n0. Back',
+      'Sleep under a treated net every night. Clear standing water.\n1. Helpful\n2. Not helpful\n0. Back',
+    ]);
+    // Read while it was written, the first page was longer: the next page then repeats, never skips.
+    const writing = shown(asked, answer(text.slice(0, 136), false)).reply.text;
+    expect(writing).toBe(`${'Sleep under a treated net every night. '.repeat(3).trim()}\n1. More\n0. Back`);
+  });
+
   it('rates the answer on its last page, then goes to the thanks screen', () => {
     const page = shown(asked, answer('Short.')).state;
     const r = press(page, '1', answer('Short.'));

@@ -54,7 +54,14 @@ describe('cleanAnswer', () => {
       'Do this: boil water. wash hands',
     ],
     ['curly punctuation maps', '\u201CORS\u201D \u2013 mix it\u2026', '"ORS" - mix it...'],
-    ['emoji go', 'Sleep under a net 🦟.', 'Sleep under a net .'],
+    ['emoji go', 'Sleep under a net 🦟.', 'Sleep under a net.'],
+    [
+      'an emoji before a comma leaves no space',
+      'You may have a fever 🤒, so rest.',
+      'You may have a fever, so rest.',
+    ],
+    ['an emoji between words leaves one space', 'Rest 😴 and drink water 💧', 'Rest and drink water'],
+    ['an emoji first leaves no space', '🦟 Malaria spreads at night.', 'Malaria spreads at night.'],
     ['markdown goes', '**Yes.** It is *free*.', 'Yes. It is free.'],
     ['nothing usable', '😀 \n **', ''],
   ])('%s', (_name, input, expected) => {
@@ -158,6 +165,74 @@ describe('paginate', () => {
     ['empty text has no pages', '   ', 10, []],
   ])('%s', (_name, text, budget, expected) => {
     expect(paginate(text, budget)).toEqual(expected);
+  });
+
+  // Issue 16: "...6 level teaspoons of sugar and half a" / "level teaspoon of salt...", then a last
+  // page of three words.
+  const ORS =
+    'To make ORS at home, mix one litre of clean water that was boiled and cooled with 6 level teaspoons ' +
+    'of sugar and half a level teaspoon of salt. Stir until it dissolves. Give small sips often, even if ' +
+    'the child vomits. See a health worker at once if the child has blood in the stool or is very weak.';
+  const ANSWER_PAGE = 132; // the default journey's page in English, footer and hint kept back
+
+  it('breaks at a sentence end, else a clause, else a word, never after a short word', () => {
+    expect(paginate(ORS, ANSWER_PAGE)).toEqual([
+      'To make ORS at home, mix one litre of clean water that was boiled and cooled with 6 level teaspoons of sugar',
+      'and half a level teaspoon of salt. Stir until it dissolves. Give small sips often, even if the child vomits.',
+      'See a health worker at once if the child has blood in the stool or is very weak.',
+    ]);
+    const short = 'aaaa bbbb cccc dddd eeee of a ffff';
+    expect(paginate(short, 28, false)).toEqual(['aaaa bbbb cccc dddd eeee', 'of a ffff']);
+    expect(paginate(short, 28)).toEqual(['aaaa bbbb cccc', 'dddd eeee of a ffff']); // then balanced
+  });
+
+  it('prefers a clause to a word', () => {
+    const text = 'Boil the water for one full minute, let it cool down, then keep it in a clean covered pot';
+    expect(paginate(text, 60)).toEqual([
+      'Boil the water for one full minute, let it cool down,',
+      'then keep it in a clean covered pot',
+    ]);
+  });
+
+  it.each([
+    [
+      'an answer a little over one page',
+      `${'Sleep under a treated net every night. '.repeat(3)}Clear standing water.`,
+    ],
+    ['the ORS answer', ORS],
+    [
+      'a last sentence of three words',
+      `${'Drink clean water and wash your hands. '.repeat(3)}Rest, or see a nurse.`,
+    ],
+  ])('balances the last pages so none is a stub: %s', (_name, text) => {
+    const pages = paginate(text, ANSWER_PAGE);
+    expect(pages.length).toBeGreaterThan(1);
+    expect(pages.every((p) => septets(p) <= ANSWER_PAGE)).toBe(true);
+    expect(septets(pages.at(-1) as string)).toBeGreaterThanOrEqual(ANSWER_PAGE * 0.4);
+    expect(pages.join(' ')).toBe(collapseWhitespace(text));
+  });
+
+  it('keeps the pages an answer still being written has shown: only the last two may move, and only back', () => {
+    const word = fc.string({ unit: fc.constantFrom(...'abcdefghij.,'), minLength: 1, maxLength: 10 });
+    fc.assert(
+      fc.property(
+        fc.array(word, { minLength: 1, maxLength: 80 }),
+        fc.integer({ min: 24, max: 160 }),
+        (words, budget) => {
+          const full = paginate(words.join(' '), budget);
+          for (let n = 1; n < words.length; n++) {
+            const shown = paginate(words.slice(0, n).join(' '), budget, false).slice(0, -1);
+            for (const [i, page] of shown.entries()) {
+              const final = full[i] as string;
+              if (i < full.length - 2 && page !== final) return false;
+              if (i >= full.length - 2 && !page.startsWith(final)) return false; // overlap, never a gap
+            }
+          }
+          return true;
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it('refuses a budget that could not hold an extension character', () => {
