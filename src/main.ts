@@ -180,9 +180,14 @@ function warmModel(model: ReturnType<typeof createOllamaModel>, config: Config, 
     .check()
     .then(async (health) => {
       if (!health.ok) {
+        // Say what to do, whatever is missing: Ollama, or the model (README "Quickstart").
+        const model = config.OLLAMA_MODEL;
+        const todo = health.detail.includes('ollama pull')
+          ? health.detail
+          : `${health.detail}; start Ollama there and run \`ollama pull ${model}\``;
         logger.warn(
-          { ollama: config.OLLAMA_HOST, detail: health.detail },
-          'Ollama is not ready: questions get a friendly screen until it is',
+          { ollama: config.OLLAMA_HOST, model, detail: health.detail },
+          `Ollama is not ready at ${config.OLLAMA_HOST} (${todo}): questions get a friendly screen until it is`,
         );
         return;
       }

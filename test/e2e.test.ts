@@ -60,3 +60,22 @@ describe('the real server', () => {
     );
   });
 });
+
+describe('start-up without Ollama', () => {
+  it('says where it looked and which model to pull', async () => {
+    const absent = await startGateway({ OLLAMA_WARMUP: 'true', OLLAMA_MODEL: 'qwen2.5:1.5b' });
+    try {
+      const started = Date.now();
+      while (!absent.output().includes('Ollama is not ready') && Date.now() - started < 10_000)
+        await new Promise((r) => setTimeout(r, 100));
+      const line = absent
+        .output()
+        .split('\n')
+        .find((l) => l.includes('Ollama is not ready'));
+      expect(line).toContain('http://127.0.0.1:9');
+      expect(line).toContain('ollama pull qwen2.5:1.5b');
+    } finally {
+      await absent.stop();
+    }
+  });
+});
