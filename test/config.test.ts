@@ -1,4 +1,5 @@
 // Configuration: read once, validated, every problem named; documented in .env.example and README.
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_VARIABLES, loadConfig, openDoors } from '../src/config.ts';
@@ -118,6 +119,22 @@ describe('loadConfig', () => {
     const text = readFileSync(file, 'utf8');
     const missing = CONFIG_VARIABLES.filter((v) => !text.includes(v));
     expect(missing).toEqual([]);
+  });
+});
+
+describe('.env.example', () => {
+  it('can be sourced by a shell (set -a; . ./.env.example) and gives the embedded defaults', () => {
+    const sh = spawnSync('sh', ['-c', 'set -a; . ./.env.example && env -0'], { env: {}, encoding: 'utf8' });
+    expect(sh.stderr).toBe('');
+    expect(sh.status).toBe(0);
+    const env = Object.fromEntries(
+      sh.stdout
+        .split('\0')
+        .filter((kv) => kv.includes('='))
+        .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+    );
+    expect(CONFIG_VARIABLES.filter((v) => !(v in env))).toEqual([]);
+    expect(loadConfig(env)).toEqual(loadConfig({}));
   });
 });
 
