@@ -129,6 +129,12 @@ function assemble(def: RawJourney, raw: { file: string; id: string; def: RawScre
         });
         break;
       }
+      case 'ask':
+      case 'offer': {
+        const { text: _x, back, ...rest } = s;
+        screens.set(id, { ...common, ...rest, back: back ?? id !== def.start } as Screen);
+        break;
+      }
       default: {
         const { text: _x, ...rest } = s;
         screens.set(id, { ...common, ...rest } as Screen);

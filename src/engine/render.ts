@@ -77,12 +77,13 @@ function drawPages(journey: Journey, screen: Screen, lang: string, head: string)
 }
 
 export function hasBackLine(journey: Journey, screen: Screen): boolean {
-  return journey.keys.back !== null && (screen.type === 'menu' || screen.type === 'language') && screen.back;
+  return journey.keys.back !== null && 'back' in screen && screen.back;
 }
 
-/** The plain text of a non-menu screen. */
-export function screenText(screen: Screen, lang: string, vars: Vars): string {
-  return cleanScreen(fill(t(screen.text, lang), vars));
+/** The plain text of a non-menu screen, with the back line where the screen shows one. */
+export function screenText(journey: Journey, screen: Screen, lang: string, vars: Vars): string {
+  const back = hasBackLine(journey, screen) ? `\n${t(journey.texts.backLine, lang)}` : '';
+  return cleanScreen(fill(t(screen.text, lang), vars) + back);
 }
 
 /** Prefixes a re-shown screen with the hint for an input it did not accept. */
@@ -123,10 +124,9 @@ export function answerScreen(journey: Journey, lang: string, page: string, last:
   return cleanScreen(`${page}\n${footer}`);
 }
 
-/** An offer screen: its text and the accept and decline options. */
-export function offerText(screen: OfferScreen, lang: string, v: Vars): string {
-  return fill(
-    [t(screen.text, lang), `1. ${t(screen.accept, lang)}`, `2. ${t(screen.decline, lang)}`].join('\n'),
-    v,
-  );
+/** An offer screen: its text, the accept and decline options and the back line (0 and 00 work). */
+export function offerText(journey: Journey, screen: OfferScreen, lang: string, v: Vars): string {
+  const lines = [t(screen.text, lang), `1. ${t(screen.accept, lang)}`, `2. ${t(screen.decline, lang)}`];
+  if (hasBackLine(journey, screen)) lines.push(t(journey.texts.backLine, lang));
+  return fill(lines.join('\n'), v);
 }

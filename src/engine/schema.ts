@@ -42,7 +42,13 @@ const screen = z.discriminatedUnion('type', [
     hint: text.optional(),
     next: screenId,
   }),
-  z.strictObject({ type: z.literal('ask'), ...base, whenQuotaUsed: screenId, afterRating: screenId }),
+  z.strictObject({
+    type: z.literal('ask'),
+    ...base,
+    whenQuotaUsed: screenId,
+    afterRating: screenId,
+    back: z.boolean().optional(),
+  }),
   z.strictObject({ type: z.literal('end'), ...base }),
   z.strictObject({
     type: z.literal('language'),
@@ -58,6 +64,7 @@ const screen = z.discriminatedUnion('type', [
     decline: text,
     accepted: screenId,
     declined: screenId,
+    back: z.boolean().optional(),
   }),
 ]);
 
@@ -84,6 +91,7 @@ export const SYSTEM_TEXT_NAMES = [
   'error',
   'limited',
   'badNumber',
+  'emptyQuestion',
 ] as const;
 
 const journey = z.strictObject({

@@ -3,7 +3,7 @@
 // through StepContext, side effects go out as data for the handler to perform (issue 3).
 import type { Reply } from '../types.ts';
 import { menuPages, t } from './render.ts';
-import type { Effect, EngineState, Journey, Screen, StepContext, StepResult } from './types.ts';
+import type { Effect, EngineState, Journey, Screen, StepContext, StepResult, Text } from './types.ts';
 import { ANSWER_SCREEN, answerOf, answerView, errorReply, pagesOf, render, vars } from './view.ts';
 
 export { ANSWER_SCREEN, vars };
@@ -63,7 +63,7 @@ export function step(journey: Journey, state: EngineState, input: string, ctx: S
       return enter(journey, { ...state, inputs }, screen.next, ctx, true);
     }
     case 'ask': {
-      if (key.length === 0) return invalid(journey, state, ctx);
+      if (key.length === 0) return invalid(journey, state, ctx, journey.texts.emptyQuestion);
       const question = { id: ctx.hopId, text: key };
       const next: EngineState = {
         ...state,
@@ -206,9 +206,9 @@ function show(journey: Journey, state: EngineState, ctx: StepContext): StepResul
   return { state: shown, reply: render(journey, shown, ctx, null), effects: [] };
 }
 
-function invalid(journey: Journey, state: EngineState, ctx: StepContext): StepResult {
+function invalid(journey: Journey, state: EngineState, ctx: StepContext, why?: Text): StepResult {
   const screen = journey.screens.get(state.screen);
-  const hint = screen?.type === 'input' && screen.hint ? screen.hint : journey.texts.invalid;
+  const hint = why ?? (screen?.type === 'input' && screen.hint ? screen.hint : journey.texts.invalid);
   return { state, reply: render(journey, state, ctx, t(hint, state.lang)), effects: [] };
 }
 

@@ -57,6 +57,8 @@ export interface AskScreen extends ScreenBase {
   whenQuotaUsed: string;
   /** Where the user goes after rating an answer. */
   afterRating: string;
+  /** Show the journey's back line under the prompt (default: on every screen but the start). */
+  back: boolean;
 }
 
 /** Static text; closes the session. */
@@ -79,6 +81,7 @@ export interface OfferScreen extends ScreenBase {
   decline: Text;
   accepted: string;
   declined: string;
+  back: boolean;
 }
 
 export type Screen = MenuScreen | InputScreen | AskScreen | EndScreen | LanguageScreen | OfferScreen;
@@ -108,6 +111,8 @@ export interface SystemTexts {
   limited: Text;
   /** The END for a phone number that cannot be read. */
   badNumber: Text;
+  /** The hint over the ask screen when the question is empty. */
+  emptyQuestion: Text;
 }
 
 export interface Journey {

@@ -144,12 +144,22 @@ function checkFits(journey: Journey, journeyFile: string, facts: BusinessFacts):
           over(screen.file, at, `page ${i + 1} with the invalid hint`, withHint(hint, page));
         }
       } else if (screen.type === 'offer') {
-        over(screen.file, at, 'the offer with the invalid hint', withHint(hint, offerText(screen, lang, v)));
+        over(
+          screen.file,
+          at,
+          'the offer with the invalid hint',
+          withHint(hint, offerText(journey, screen, lang, v)),
+        );
       } else if (screen.type === 'end') {
-        over(screen.file, at, 'the screen', screenText(screen, lang, v));
+        over(screen.file, at, 'the screen', screenText(journey, screen, lang, v));
       } else {
-        const h = screen.type === 'input' && screen.hint ? t(screen.hint, lang) : hint;
-        over(screen.file, at, 'the screen with its hint', withHint(h, screenText(screen, lang, v)));
+        const h =
+          screen.type === 'input' && screen.hint
+            ? t(screen.hint, lang)
+            : screen.type === 'ask'
+              ? t(journey.texts.emptyQuestion, lang)
+              : hint;
+        over(screen.file, at, 'the screen with its hint', withHint(h, screenText(journey, screen, lang, v)));
       }
     }
     const texts = journey.texts;

@@ -51,11 +51,11 @@ export function render(journey: Journey, state: EngineState, ctx: StepContext, h
       return { kind: 'CON', text: body(pages[Math.min(state.page, pages.length - 1)] ?? '') };
     }
     case 'offer':
-      return { kind: 'CON', text: body(offerText(screen, lang, v)) };
+      return { kind: 'CON', text: body(offerText(journey, screen, lang, v)) };
     case 'end':
-      return { kind: 'END', text: screenText(screen, lang, v) };
+      return { kind: 'END', text: screenText(journey, screen, lang, v) };
     default:
-      return { kind: 'CON', text: body(screenText(screen, lang, v)) };
+      return { kind: 'CON', text: body(screenText(journey, screen, lang, v)) };
   }
 }
 

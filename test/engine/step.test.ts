@@ -52,7 +52,7 @@ const ACCOUNT_EN =
 describe('the default journey, key by key', () => {
   it.each([
     { keys: [], last: MAIN_EN },
-    { keys: ['1'], last: 'CON Type your question (5 left today):' },
+    { keys: ['1'], last: 'CON Type your question (5 left today):\n0. Back' },
     { keys: ['2'], last: ACCOUNT_EN },
     { keys: ['2', '0'], last: MAIN_EN },
     { keys: ['2', '1'], last: 'CON Choose language\n1. English\n2. Kiswahili\n0. Back' },
@@ -63,9 +63,16 @@ describe('the default journey, key by key', () => {
     { keys: ['9'], last: `CON Invalid choice.\n${MAIN_EN.slice(4)}` },
     { keys: ['9', '2'], last: ACCOUNT_EN },
     { keys: ['0'], last: `CON Invalid choice.\n${MAIN_EN.slice(4)}` },
-    { keys: ['1', ''], last: 'CON Invalid choice.\nType your question (5 left today):' },
+    { keys: ['1', ''], last: 'CON Please type a question.\nType your question (5 left today):\n0. Back' },
+    { keys: ['1', '  '], last: 'CON Please type a question.\nType your question (5 left today):\n0. Back' },
+    { keys: ['1', '00'], last: MAIN_EN },
     { keys: ['1', '0'], last: MAIN_EN },
-    { keys: ['2', '2'], last: 'CON Unlimited questions for KES 20 for 30 days.\n1. Subscribe\n2. Not now' },
+    {
+      keys: ['2', '2'],
+      last: 'CON Unlimited questions for KES 20 for 30 days.\n1. Subscribe\n2. Not now\n0. Back',
+    },
+    { keys: ['2', '2', '0'], last: ACCOUNT_EN },
+    { keys: ['2', '2', '00'], last: MAIN_EN },
     { keys: ['2', '2', '2'], last: 'END No problem. You get 5 free questions again tomorrow.' },
     { keys: ['3'], last: expect.stringMatching(/^END Choose 1 to ask a question in English or Swahili\./) },
     { keys: ['4'], last: expect.stringMatching(/^END Ask is an AI assistant for basic phones\./) },
@@ -76,7 +83,10 @@ describe('the default journey, key by key', () => {
   it('speaks Swahili to a phone that chose it before', () => {
     const sw = ctx({ profile: { lang: 'sw' } });
     expect(dial([], sw).screens[0]).toBe(MAIN_SW);
-    expect(dial(['1'], sw).screens.at(-1)).toBe('CON Andika swali lako (yamebaki 5 leo):');
+    expect(dial(['1'], sw).screens.at(-1)).toBe('CON Andika swali lako (yamebaki 5 leo):\n0. Rudi');
+    expect(dial(['1', ''], sw).screens.at(-1)).toBe(
+      'CON Tafadhali andika swali.\nAndika swali lako (yamebaki 5 leo):\n0. Rudi',
+    );
     expect(dial(['9'], sw).screens.at(-1)).toBe(`CON Chaguo si sahihi.\n${MAIN_SW.slice(4)}`);
     expect(dial(['2'], sw).screens.at(-1)).toBe(
       'CON Akaunti yangu\nMaswali yaliyobaki leo: 5\nMpango: Bure\nLugha: Kiswahili\n1. Badilisha lugha\n2. Jisajili\n0. Rudi',
@@ -222,7 +232,7 @@ describe('asking a question', () => {
     const used = ctx({ questionsToday: 5 });
     const r = dial(['1'], used).last;
     expect(r.reply?.text).toBe(
-      'You have used your 5 free questions for today. Get unlimited questions for KES 20 for 30 days?\n1. Yes, subscribe\n2. No, thanks',
+      'You have used your 5 free questions for today. Get unlimited questions for KES 20 for 30 days?\n1. Yes, subscribe\n2. No, thanks\n0. Back',
     );
     expect(r.effects).toEqual([
       { type: 'tier', event: 'quota-hit' },
@@ -238,7 +248,9 @@ describe('asking a question', () => {
 
   it('lifts the quota for a subscriber', () => {
     const subscribed = ctx({ questionsToday: 50, profile: { subscribedUntil: NOW + 1000 } });
-    expect(dial(['1'], subscribed).screens.at(-1)).toBe('CON Type your question (unlimited left today):');
+    expect(dial(['1'], subscribed).screens.at(-1)).toBe(
+      'CON Type your question (unlimited left today):\n0. Back',
+    );
   });
 });
 

@@ -31,7 +31,7 @@ describe('every spelling of a number is one subscriber', () => {
     const spellings = ['+254711000203', '254711000203', '0711000203', '+254-711-000-203'];
     for (const [i, spelling] of spellings.entries())
       expect((await session(['', '1', `1*question ${i}`], spelling))[1]).toBe(
-        `CON Type your question (${5 - i} left today):`,
+        `CON Type your question (${5 - i} left today):\n0. Back`,
       );
     expect((await session(['', '2'], '0711000203'))[1]).toMatch(/\nQuestions left today: 1\n/);
     await session(['', '2', '2*2', '2*2*1'], '254711000203');
