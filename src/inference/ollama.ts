@@ -32,10 +32,20 @@ export function createOllamaModel(opts: OllamaModelOptions): AnswerModel {
   // Identical on every call, warm-up included: any difference in a runner option is a reload.
   const options = { num_ctx: numCtx, temperature, repeat_penalty: 1.1, stop: STOP };
 
-  /** A client whose every request is also bound to `signal` (headers wait, body, non-stream calls). */
-  function clientFor(signal: AbortSignal): Ollama {
-    const boundFetch: typeof fetch = (input, init = {}) =>
-      baseFetch(input, { ...init, signal: init.signal ? AbortSignal.any([init.signal, signal]) : signal });
+  /**
+   * A client whose every request is also bound to `signal` (headers wait, body, non-stream calls),
+   * and whose streams are checked line by line (jsonLinesOnly).
+   */
+  function clientFor(signal: AbortSignal, onBadLine: (line: string) => void = () => {}): Ollama {
+    const boundFetch: typeof fetch = async (input, init = {}) => {
+      const res = await baseFetch(input, {
+        ...init,
+        signal: init.signal ? AbortSignal.any([init.signal, signal]) : signal,
+      });
+      if (!res.body || !(res.headers.get('content-type') ?? '').includes('ndjson')) return res;
+      const { status, statusText, headers } = res;
+      return new Response(res.body.pipeThrough(jsonLinesOnly(onBadLine)), { status, statusText, headers });
+    };
     return new Ollama({ host, fetch: boundFetch });
   }
 
@@ -46,8 +56,11 @@ export function createOllamaModel(opts: OllamaModelOptions): AnswerModel {
     else signal.addEventListener('abort', stop, { once: true });
     try {
       let stream: AbortableAsyncIterator<ChatResponse>;
+      let badLine: string | null = null;
       try {
-        stream = await clientFor(ctl.signal).chat({
+        stream = await clientFor(ctl.signal, (line) => {
+          badLine = line;
+        }).chat({
           model,
           messages: req.messages,
           stream: true,
@@ -77,6 +90,12 @@ export function createOllamaModel(opts: OllamaModelOptions): AnswerModel {
           if (text !== '') yield { text };
         }
       } catch (err) {
+        if (badLine !== null && !ctl.signal.aborted) {
+          const shown = JSON.stringify((badLine as string).slice(0, 40));
+          throw new InferenceNetworkError(`stream broke: a line that is not JSON (${shown})`, {
+            cause: err,
+          });
+        }
         throw toInferenceError(err, ctl.signal, 'stream broke');
       }
     } finally {
@@ -125,6 +144,42 @@ export function createOllamaModel(opts: OllamaModelOptions): AnswerModel {
   }
 
   return { model, generate, check, warm };
+}
+
+/**
+ * Passes a stream of JSON lines through, and ends it before the first line that is not JSON,
+ * telling `onBad`: ollama-js would print that line on the console (console.warn, outside our log)
+ * and read on, where a line of garbage means the stream is broken (issue 16). Ending it (rather
+ * than failing it) still delivers the lines before; the client then reports a stream with no end.
+ */
+function jsonLinesOnly(onBad: (line: string) => void): TransformStream<Uint8Array, Uint8Array> {
+  const decoder = new TextDecoder();
+  const encoder = new TextEncoder();
+  let buffer = '';
+  let bad = false;
+  const pass = (line: string, controller: TransformStreamDefaultController<Uint8Array>) => {
+    if (bad || line.trim() === '') return;
+    try {
+      JSON.parse(line);
+    } catch {
+      bad = true;
+      onBad(line);
+      controller.terminate();
+      return;
+    }
+    controller.enqueue(encoder.encode(`${line}\n`));
+  };
+  return new TransformStream({
+    transform(chunk, controller) {
+      buffer += decoder.decode(chunk, { stream: true });
+      const lines = buffer.split('\n');
+      buffer = lines.pop() ?? '';
+      for (const line of lines) pass(line, controller);
+    },
+    flush(controller) {
+      pass(buffer + decoder.decode(), controller);
+    },
+  });
 }
 
 /** 'llama3.2' and 'llama3.2:latest' are the same model. */

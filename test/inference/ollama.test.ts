@@ -1,6 +1,6 @@
 // The Ollama driver against the fake Ollama server on loopback: what it sends, what it yields,
 // how failures are typed, and that every abandoned stream really closes its HTTP request.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { InferenceHttpError, InferenceNetworkError, InferenceTimeoutError } from '../../src/errors.ts';
 import { createOllamaModel } from '../../src/inference/ollama.ts';
 import type { GenerateChunk } from '../../src/inference/types.ts';
@@ -120,6 +120,24 @@ describe('generate', () => {
     })().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InferenceNetworkError);
     expect(seen.join('')).toBe('one two');
+  });
+
+  it('garbage in the stream is a broken stream, and nothing goes to the console', async () => {
+    fake.set({ answer: 'one two three four', garbageAfterTokens: 2 });
+    const printed: unknown[] = [];
+    const spies = (['warn', 'error', 'log'] as const).map((level) =>
+      vi.spyOn(console, level).mockImplementation((...args: unknown[]) => void printed.push(args)),
+    );
+    try {
+      const err = await collect(
+        model().generate({ messages, numPredict: 60 }, new AbortController().signal),
+      ).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(InferenceNetworkError);
+      expect((err as Error).message).toMatch(/not JSON/);
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+    expect(printed).toEqual([]);
   });
 
   it('an abort while waiting for headers closes the request (ollama-js abort() cannot)', async () => {
