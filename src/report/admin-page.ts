@@ -1,6 +1,7 @@
 // The admin page's HTML: the report's figures (the same sections as the terminal report) and small
 // inline-SVG bar charts where a person would rather look than read: daily users, helpful rate,
-// conversion. One self-contained document: no scripts, no external assets, no build step. Pure.
+// conversion. One self-contained document: no scripts, no external assets (the icon is an empty
+// data: URL, or browsers ask /favicon.ico, a 404), no build step. Pure.
 import { adminBanner } from './admin-banner.ts';
 import type { DayFigures, Report } from './report.ts';
 import { reportTitle, SECTIONS } from './report-text.ts';
@@ -49,6 +50,7 @@ ${days.map((d) => `<tr><td>${d.day}</td>${s.columns.map(([, cell]) => `<td>${esc
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="referrer" content="no-referrer"><title>USSD gateway: report</title>
+<link rel="icon" href="data:,">
 <style>
 body{font:14px/1.4 system-ui,sans-serif;margin:1.5rem;color:#222}
 table{border-collapse:collapse;margin-bottom:1rem}td,th{padding:.2rem .6rem;text-align:right;border-bottom:1px solid #ddd}
