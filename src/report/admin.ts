@@ -9,6 +9,7 @@ import { Hono } from 'hono';
 import type { Logger } from '../logger.ts';
 import { renderAdminPage } from './admin-page.ts';
 import type { Report } from './report.ts';
+import { createReportCache, ReportBusyError } from './report-cache.ts';
 import { buildReportInWorker } from './report-thread.ts';
 
 export interface AdminOptions {
@@ -26,6 +27,8 @@ export interface AdminOptions {
 type ReportRequest = { days: number; now: number; tzOffsetMinutes: number };
 
 const DEFAULT_DAYS = 28;
+const CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 const MAX_DAYS = 366;
 
 export function createAdminRoutes(options: AdminOptions): Hono {
@@ -34,21 +37,14 @@ export function createAdminRoutes(options: AdminOptions): Hono {
   const expected = options.adminToken ? digest(options.adminToken) : null;
   const log = logger.child({ layer: 'admin' });
 
-  // One report per window at a time: a page reloaded while its report is being built waits for
-  // that one instead of starting another worker.
-  const building = new Map<number, Promise<Report>>();
-  const getReport =
-    options.report ??
-    ((o: ReportRequest): Promise<Report> => {
-      const dbPath = options.dbPath;
-      if (!dbPath) return Promise.reject(new Error('[admin] neither dbPath nor report was given'));
-      let report = building.get(o.days);
-      if (report === undefined) {
-        report = buildReportInWorker(dbPath, o).finally(() => building.delete(o.days));
-        building.set(o.days, report);
-      }
-      return report;
-    });
+  // One report per window at a time, kept briefly, a few built at once (report-cache.ts).
+  const reports = createReportCache(clock);
+  const build = async (o: ReportRequest): Promise<Report> => {
+    if (options.report) return options.report(o);
+    if (!options.dbPath) throw new Error('[admin] neither dbPath nor report was given');
+    return buildReportInWorker(options.dbPath, o);
+  };
+  const getReport = (o: ReportRequest) => reports.get(o.days, () => build(o));
 
   const app = new Hono();
 
@@ -56,6 +52,11 @@ export function createAdminRoutes(options: AdminOptions): Hono {
     // The token may travel in the URL: keep pages out of caches and referrers.
     c.header('Cache-Control', 'no-store');
     c.header('Referrer-Policy', 'no-referrer');
+    // The page is one document with inline styles and SVG: nothing to load, nowhere to be framed
+    // (issue 15: no CSP, so any site could frame it).
+    c.header('Content-Security-Policy', CSP);
+    c.header('X-Frame-Options', 'DENY');
+    c.header('X-Content-Type-Options', 'nosniff');
     if (!expected) {
       return c.text('Admin is disabled: set ADMIN_TOKEN (16 characters or more) to enable it.\n', 401);
     }
@@ -76,20 +77,27 @@ export function createAdminRoutes(options: AdminOptions): Hono {
     try {
       return await getReport({ days, now: clock(), tzOffsetMinutes });
     } catch (err) {
-      log.warn({ err: (err as Error).message }, '[admin] report failed');
+      if (!(err instanceof ReportBusyError))
+        log.warn({ err: (err as Error).message }, '[admin] report failed');
       return err as Error;
     }
   };
+  const unavailable = (err: Error) =>
+    err instanceof ReportBusyError
+      ? `Busy: ${err.building} reports are being built; try again in half a minute.`
+      : `No report: ${err.message}`;
+  const busyHeaders = (err: Error): Record<string, string> =>
+    err instanceof ReportBusyError ? { 'Retry-After': '30' } : {};
 
   app.get('/report.json', async (c) => {
     const report = await load(c.req.query('days'));
-    if (report instanceof Error) return c.json({ error: report.message }, 503);
+    if (report instanceof Error) return c.json({ error: unavailable(report) }, 503, busyHeaders(report));
     return c.json(report);
   });
 
   app.get('/', async (c) => {
     const report = await load(c.req.query('days'));
-    if (report instanceof Error) return c.text(`No report: ${report.message}\n`, 503);
+    if (report instanceof Error) return c.text(`${unavailable(report)}\n`, 503, busyHeaders(report));
     // Links carry the token only when it came in the URL; a header-authenticated client has its own.
     const token = c.req.query('token');
     const base = c.req.path.endsWith('/') ? c.req.path : `${c.req.path}/`;

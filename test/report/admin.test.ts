@@ -55,6 +55,11 @@ describe('admin auth', () => {
     const res = await mount().request(url, init);
     expect(res.status).toBe(status);
     expect(res.headers.get('cache-control')).toBe('no-store');
+    // Issue 15: nothing to load, nowhere to be framed.
+    expect(res.headers.get('content-security-policy')).toBe(
+      "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    );
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
     if (status === 401) expect(await res.text()).toMatch(/Unauthorized/);
   });
 
