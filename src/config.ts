@@ -79,6 +79,7 @@ const SCHEMA = z.object({
     .default('ussd:'),
   REDIS_COMMAND_TIMEOUT_MS: int(50, 10_000).default(500),
   SESSION_TTL_SECONDS: int(180, 86_400).default(300),
+  MEMORY_STORE_MAX_MB: int(1, 65_536).default(48),
 
   OLLAMA_HOST: url(['http:', 'https:']).default('http://127.0.0.1:11434'),
   OLLAMA_MODEL: z.string().min(1).default('llama3.2:3b'),

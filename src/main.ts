@@ -161,7 +161,12 @@ function createStore(config: Config, logger: Logger): SessionStore<StoredSession
     logger.warn(
       'REDIS_URL is not set: sessions are kept in this process only; run one process, or set REDIS_URL',
     );
-    return createMemorySessionStore<StoredSession>(options);
+    // Bounded by bytes, three quarters sessions, a quarter cached answers (issue 15).
+    const bytes = config.MEMORY_STORE_MAX_MB * 1024 * 1024;
+    return createMemorySessionStore<StoredSession>(options, {
+      maxSessionBytes: Math.round(bytes * 0.75),
+      maxCacheBytes: Math.round(bytes * 0.25),
+    });
   }
   let lastReported = 0;
   const redis = createRedisClient(config.REDIS_URL, config.REDIS_COMMAND_TIMEOUT_MS, (error) => {

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { SessionStoreError } from '../errors.ts';
 import type { AnswerProgress, PhoneProfile } from '../types.ts';
+import { createTtlMap } from './ttl-map.ts';
 import type { BeginOptions, HopKey, HopSnapshot, SessionStore, SessionStoreOptions } from './types.ts';
 
 const DEFAULT_PROFILE_TTL_SECONDS = 400 * 86_400;
@@ -18,22 +19,48 @@ export interface MemorySessionStoreTuning {
   now?: () => number;
   /** How often expired entries are dropped; expiry is exact anyway (checked on read). */
   sweepIntervalMs?: number;
+  /** Sessions kept, in estimated bytes; past it the oldest written are dropped (issue 15). */
+  maxSessionBytes?: number;
+  /** Cached answers kept, in estimated bytes; past it the oldest written are dropped. */
+  maxCacheBytes?: number;
 }
+
+/** Defaults of the bounds: MEMORY_STORE_MAX_MB's default (48) split three to one, as main.ts does. */
+export const DEFAULT_SESSION_BYTES = 36 * 1024 * 1024;
+export const DEFAULT_CACHE_BYTES = 12 * 1024 * 1024;
+/** A Map entry, its record and the strings' headers, beyond the characters (measured, issue 15). */
+const ENTRY_OVERHEAD_BYTES = 200;
+
+export type MemorySessionStore<S> = SessionStore<S> & {
+  /** What the bounded maps hold: entries and estimated bytes. */
+  usage(): { sessions: number; sessionBytes: number; cached: number; cacheBytes: number };
+};
 
 /** One process's sessions, kept in Maps. */
 export function createMemorySessionStore<S = unknown>(
   options: SessionStoreOptions,
   tuning: MemorySessionStoreTuning = {},
-): SessionStore<S> {
+): MemorySessionStore<S> {
   const now = tuning.now ?? Date.now;
   const sessionTtlMs = options.sessionTtlSeconds * 1000;
   const profileTtlMs = (options.profileTtlSeconds ?? DEFAULT_PROFILE_TTL_SECONDS) * 1000;
 
-  const sessions = createTtlMap<{ state?: string; answer?: string; v?: string }>(now);
+  const sessions = createTtlMap<{ state?: string; answer?: string; v?: string }>(now, {
+    maxBytes: tuning.maxSessionBytes ?? DEFAULT_SESSION_BYTES,
+    sizeOf: (key, s) =>
+      ENTRY_OVERHEAD_BYTES +
+      key.length +
+      (s.state?.length ?? 0) +
+      (s.answer?.length ?? 0) +
+      (s.v?.length ?? 0),
+  });
   const leases = createTtlMap<string>(now);
   const profiles = createTtlMap<{ lang?: string; subscribedUntil?: number }>(now);
   const counters = createTtlMap<number>(now);
-  const cache = createTtlMap<string>(now);
+  const cache = createTtlMap<string>(now, {
+    maxBytes: tuning.maxCacheBytes ?? DEFAULT_CACHE_BYTES,
+    sizeOf: (key, value) => ENTRY_OVERHEAD_BYTES + key.length + value.length,
+  });
   const maps = [sessions, leases, profiles, counters, cache];
 
   const sweep = setInterval(() => {
@@ -150,46 +177,16 @@ export function createMemorySessionStore<S = unknown>(
       live('ping');
     },
 
+    usage() {
+      const s = sessions.usage();
+      const c = cache.usage();
+      return { sessions: s.entries, sessionBytes: s.bytes, cached: c.entries, cacheBytes: c.bytes };
+    },
+
     async close() {
       closed = true;
       clearInterval(sweep);
       for (const map of maps) map.clear();
-    },
-  };
-}
-
-interface TtlMap<V> {
-  get(key: string): V | undefined;
-  set(key: string, value: V, ttlMs: number): void;
-  delete(key: string): void;
-  sweep(): void;
-  clear(): void;
-}
-
-function createTtlMap<V>(now: () => number): TtlMap<V> {
-  const entries = new Map<string, { value: V; expiresAt: number }>();
-  return {
-    get(key) {
-      const entry = entries.get(key);
-      if (entry === undefined) return undefined;
-      if (entry.expiresAt <= now()) {
-        entries.delete(key);
-        return undefined;
-      }
-      return entry.value;
-    },
-    set(key, value, ttlMs) {
-      entries.set(key, { value, expiresAt: now() + ttlMs });
-    },
-    delete(key) {
-      entries.delete(key);
-    },
-    sweep() {
-      const t = now();
-      for (const [key, entry] of entries) if (entry.expiresAt <= t) entries.delete(key);
-    },
-    clear() {
-      entries.clear();
     },
   };
 }

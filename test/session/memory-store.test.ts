@@ -92,3 +92,60 @@ describe('memory store: time', () => {
 });
 
 type Snap = HopSnapshot<TestState>;
+
+// Issue 15 item 12: the store had no bound but expiry (15,000 sessions of 7.9 KB text: 85 → 398 MB
+// RSS; 16,000 cached answers: +60 MB for 24 h). Sessions and cached answers are bounded by bytes,
+// the oldest written dropped first.
+describe('memory store: bounded by bytes', () => {
+  const big = (screen: string): TestState => ({ screen, stack: [], text: 'x'.repeat(1000) });
+
+  it('drops the oldest sessions past maxSessionBytes, and counts what it keeps', async () => {
+    const store = createMemorySessionStore<TestState>(STORE_OPTIONS, { maxSessionBytes: 20_000 });
+    const keys = Array.from({ length: 40 }, () => hopKey());
+    for (const key of keys) {
+      const snap = await store.begin(key, 1000);
+      await store.commit(key, snap.lease!, { state: big('s') });
+    }
+    const usage = store.usage();
+    expect(usage.sessionBytes).toBeLessThanOrEqual(20_000);
+    expect(usage.sessions).toBeGreaterThan(10);
+    expect(usage.sessions).toBeLessThan(20);
+    expect((await store.peek(keys[0]!)).state).toBeNull(); // the oldest went first
+    expect((await store.peek(keys.at(-1)!)).state).toEqual(big('s'));
+    await store.close();
+  });
+
+  it('a session written again is young again', async () => {
+    const store = createMemorySessionStore<TestState>(STORE_OPTIONS, { maxSessionBytes: 5_000 });
+    const [a, b, c, d, e] = [hopKey(), hopKey(), hopKey(), hopKey(), hopKey()];
+    for (const key of [a, b, c, a, d, e]) {
+      const snap = await store.begin(key!, 1000);
+      await store.commit(key!, snap.lease!, { state: big(key === a ? 'a' : 'other') });
+    }
+    expect((await store.peek(b!)).state).toBeNull();
+    expect((await store.peek(a!)).state).toEqual(big('a'));
+    await store.close();
+  });
+
+  it('drops the oldest cached answers past maxCacheBytes', async () => {
+    const store = createMemorySessionStore<TestState>(STORE_OPTIONS, { maxCacheBytes: 10_000 });
+    for (let i = 0; i < 100; i++) await store.setCached(`answer:en:q${i}`, 'y'.repeat(500), 3600);
+    expect(store.usage().cacheBytes).toBeLessThanOrEqual(10_000);
+    expect(await store.getCached('answer:en:q0')).toBeNull();
+    expect(await store.getCached('answer:en:q99')).toBe('y'.repeat(500));
+    await store.close();
+  });
+
+  it('gives the bytes back when a session expires or is swept', async () => {
+    let t = 1_700_000_000_000;
+    const store = createMemorySessionStore<TestState>(STORE_OPTIONS, { now: () => t, maxSessionBytes: 1e6 });
+    const key = hopKey();
+    const snap = await store.begin(key, 1000);
+    await store.commit(key, snap.lease!, { state: big('s') });
+    expect(store.usage().sessionBytes).toBeGreaterThan(1000);
+    t += 301_000;
+    expect((await store.peek(key)).state).toBeNull();
+    expect(store.usage()).toMatchObject({ sessions: 0, sessionBytes: 0 });
+    await store.close();
+  });
+});
