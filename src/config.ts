@@ -68,6 +68,11 @@ const SCHEMA = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: int(0, 65535).default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
+  HTTP_HEADERS_TIMEOUT_MS: int(500, 60_000).default(5000),
+  HTTP_REQUEST_TIMEOUT_MS: int(500, 120_000).default(10_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: int(100, 120_000).default(5000),
+  HTTP_MAX_CONNECTIONS: int(1, 1_000_000).default(2000),
+  HTTP_MAX_CONNECTIONS_PER_IP: int(0, 1_000_000).default(100),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   REDIS_URL: url(['redis:', 'rediss:'])

@@ -2,6 +2,7 @@
 // app, serves, warms the model, and on SIGTERM/SIGINT drains and closes everything. The only file
 // that knows which drivers exist; nothing imports it.
 import { existsSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
@@ -10,6 +11,7 @@ import { type Config, loadConfig, openDoorsOf } from './config.ts';
 import { loadJourney } from './engine/load.ts';
 import type { StoredSession } from './engine/types.ts';
 import { ConfigError, MenuError } from './errors.ts';
+import { limitConnections, serverOptions } from './http/limits.ts';
 import { createAnswerer } from './inference/answerer.ts';
 import { loadFaq } from './inference/faq.ts';
 import { createOllamaModel } from './inference/ollama.ts';
@@ -21,7 +23,7 @@ import { createAdminRoutes } from './report/admin.ts';
 import { createMemorySessionStore } from './session/memory.ts';
 import { createRedisClient, createRedisSessionStore } from './session/redis.ts';
 import type { SessionStore } from './session/types.ts';
-import { answererOptions, appSettings, journeyFacts } from './settings.ts';
+import { answererOptions, appSettings, httpLimits, journeyFacts } from './settings.ts';
 import { createSimulatorRoutes } from './web/simulator.ts';
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -107,7 +109,9 @@ async function main(): Promise<void> {
   // hop, and on a long HOP_DEADLINE_MS past the grace period, when the log is never flushed.
   const pending = new Set<{ headersSent: boolean; setHeader(name: string, value: string): unknown }>();
   let stopping = false;
-  const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
+  const limits = httpLimits(config);
+  const options = { fetch: app.fetch, port: config.PORT, hostname: config.HOST };
+  const server = serve({ ...options, serverOptions: serverOptions(limits) }, (info) => {
     logger.info(
       {
         port: info.port,
@@ -117,6 +121,14 @@ async function main(): Promise<void> {
       },
       'listening',
     );
+  });
+  let refused = { count: 0, reportedAt: 0 };
+  limitConnections(server as Server, limits, (address) => {
+    // One line per 10 s while an address is over its cap, not one per connection.
+    refused.count++;
+    if (Date.now() - refused.reportedAt < 10_000) return;
+    logger.warn({ address, refused: refused.count }, '[http] too many connections from one address; dropped');
+    refused = { count: 0, reportedAt: Date.now() };
   });
   server.on('request', (_req, res) => {
     pending.add(res);

@@ -3,7 +3,9 @@
 import type { AppDeps } from './app.ts';
 import type { Config } from './config.ts';
 import type { BusinessFacts } from './engine/validate.ts';
+import type { HttpLimits } from './http/limits.ts';
 import type { AnswererOptions } from './inference/answerer.ts';
+import { isTrustedProxy } from './protocol/guard.ts';
 
 /** A fixed secret keeps hashes stable on a laptop; production must set PHONE_HASH_SECRET. */
 export const DEV_PHONE_HASH_SECRET = 'ussd-ai-gateway-dev-secret-change-me';
@@ -22,6 +24,18 @@ export function appSettings(config: Config): AppDeps['settings'] {
     questionRatePerMinute: config.QUESTION_RATE_PER_MINUTE,
     sessionDriver: config.REDIS_URL ? 'redis' : 'memory',
     guard: { secret: config.CALLBACK_SECRET, allowedIps: config.ALLOWED_IPS, trustProxy: config.TRUST_PROXY },
+  };
+}
+
+/** The HTTP server's limits; trusted proxies carry many callers, so they are not capped per address. */
+export function httpLimits(config: Config): HttpLimits {
+  return {
+    headersTimeoutMs: config.HTTP_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
+    keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    maxConnections: config.HTTP_MAX_CONNECTIONS,
+    maxConnectionsPerAddress: config.HTTP_MAX_CONNECTIONS_PER_IP,
+    exempt: isTrustedProxy(config.TRUST_PROXY),
   };
 }
 
