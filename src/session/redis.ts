@@ -8,6 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { SessionStoreError } from '../errors.ts';
 import type { AnswerProgress, PhoneProfile } from '../types.ts';
+import { readiness, writeCoalescer } from './redis-connection.ts';
 import { SCRIPTS, type ScriptCommands, type ScriptReply } from './redis-scripts.ts';
 import type { HopKey, HopSnapshot, HopWrite, SessionStore, SessionStoreOptions } from './types.ts';
 
@@ -242,36 +243,6 @@ export function createRedisSessionStore<S = unknown>(
 }
 
 /**
- * A function giving null while the client is ready (the usual case: no wait, no allocation), else a
- * promise that resolves once it is ready and rejects after the client's command timeout.
- */
-function readiness(redis: Redis): () => Promise<void> | null {
-  const timeoutMs = redis.options.commandTimeout ?? 1_000;
-  // One listener however many hops wait: one promise per time the client is not ready.
-  let ready: Promise<void> | null = null;
-  return () => {
-    if (redis.status === 'ready') return null;
-    ready ??= new Promise<void>((resolve) =>
-      redis.once('ready', () => {
-        ready = null;
-        resolve();
-      }),
-    );
-    const whenReady = ready;
-    return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`not connected to Redis within ${timeoutMs} ms (${redis.status})`)),
-        timeoutMs,
-      );
-      void whenReady.then(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-  };
-}
-
-/**
  * The key fragment for an outside-supplied id. Ids made of `[A-Za-z0-9_.-]{1,128}` (Africa's
  * Talking's session ids are) are used as they are; anything else (`*`, `:`, spaces, control bytes,
  * 10 kB) becomes `#` + its sha256, so keys stay short, printable and pattern-free. `#` is outside
@@ -282,30 +253,6 @@ export function keyPart(id: string): string {
 }
 
 const SAFE_ID = /^[A-Za-z0-9_.-]{1,128}$/;
-
-/**
- * Commands issued in one turn of the event loop go to Redis in one socket write. ioredis writes
- * each command as it is issued, and on these machines a write that wakes Redis was the largest
- * single cost of a hop (issue 7 profile: 44 % of the in-process hop time for two writes). Under
- * load many hops issue their command in the same turn (one poll phase brings many requests, one
- * read brings many replies), so the socket is corked at the first command and uncorked after the
- * poll phase (setImmediate): 38 → 29 µs of CPU per hop. It adds no wait beyond that one turn,
- * and ioredis's own auto-pipelining, which does this with a Pipeline per batch, measured slower.
- */
-function writeCoalescer(redis: Redis): () => void {
-  let corked: { cork(): void; uncork(): void } | null = null;
-  return () => {
-    if (corked !== null || redis.status !== 'ready') return;
-    const stream = redis.stream;
-    if (!stream) return;
-    stream.cork();
-    corked = stream;
-    setImmediate(() => {
-      corked = null;
-      stream.uncork();
-    });
-  };
-}
 
 async function wrapErrors<T>(op: string, fn: () => Promise<T>): Promise<T> {
   try {
