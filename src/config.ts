@@ -72,7 +72,7 @@ const SCHEMA = z.object({
   HTTP_REQUEST_TIMEOUT_MS: int(500, 120_000).default(10_000),
   HTTP_KEEP_ALIVE_TIMEOUT_MS: int(100, 120_000).default(5000),
   HTTP_MAX_CONNECTIONS: int(1, 1_000_000).default(2000),
-  HTTP_MAX_CONNECTIONS_PER_IP: int(0, 1_000_000).default(100),
+  HTTP_MAX_CONNECTIONS_PER_IP: int(0, 1_000_000).default(256),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   REDIS_URL: url(['redis:', 'rediss:'])

@@ -27,7 +27,10 @@ export function appSettings(config: Config): AppDeps['settings'] {
   };
 }
 
-/** The HTTP server's limits; trusted proxies carry many callers, so they are not capped per address. */
+/**
+ * The HTTP server's limits. Trusted proxies carry many callers and ALLOWED_IPS are AT's own
+ * addresses, which carry every subscriber's hops: neither is capped per address.
+ */
 export function httpLimits(config: Config): HttpLimits {
   return {
     headersTimeoutMs: config.HTTP_HEADERS_TIMEOUT_MS,
@@ -35,8 +38,14 @@ export function httpLimits(config: Config): HttpLimits {
     keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
     maxConnections: config.HTTP_MAX_CONNECTIONS,
     maxConnectionsPerAddress: config.HTTP_MAX_CONNECTIONS_PER_IP,
-    exempt: isTrustedProxy(config.TRUST_PROXY),
+    exempt: exemptFromAddressCap(config),
   };
+}
+
+function exemptFromAddressCap(config: Config): (address: string) => boolean {
+  const proxy = isTrustedProxy(config.TRUST_PROXY);
+  const allowed = isTrustedProxy({ proxies: config.ALLOWED_IPS });
+  return (address) => proxy(address) || allowed(address);
 }
 
 export function answererOptions(config: Config): AnswererOptions {

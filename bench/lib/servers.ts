@@ -56,6 +56,10 @@ export function gatewaySpec(o: GatewayOptions): ServerSpec {
       DAILY_QUESTION_QUOTA: '10000',
       PHONE_HASH_SECRET: 'bench-phone-hash-secret-0123456789',
       NODE_ENV: 'production',
+      // Production refuses to start open (issue 15): the load generator is the one allowed caller
+      // (which also spares it the per-address connection cap), and the API is not benchmarked.
+      ALLOWED_IPS: '127.0.0.1',
+      API_ENABLED: 'false',
       ...o.extraEnv,
     },
   };

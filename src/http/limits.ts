@@ -2,8 +2,8 @@
 // normal hop fail, and slow bodies stayed open past 105 s under Node's defaults of 60 s for the
 // headers and 300 s for the request). AT posts a form of a few hundred bytes and waits for the
 // reply, so a request that takes seconds to arrive is not AT: cut it. Connections are capped in
-// all and per address; a trusted proxy (TRUST_PROXY's addresses) carries many callers and is not
-// capped per address. The composition root applies these to the server it serves on.
+// all and per address; a trusted proxy and AT's own addresses (ALLOWED_IPS) carry many callers
+// and are not capped per address. The composition root applies these to the server it serves on.
 import type { IncomingMessage, Server, ServerOptions } from 'node:http';
 import type { Socket } from 'node:net';
 
@@ -18,7 +18,7 @@ export interface HttpLimits {
   maxConnections: number;
   /** HTTP_MAX_CONNECTIONS_PER_IP: connections at once from one address (0: no cap). */
   maxConnectionsPerAddress: number;
-  /** Addresses not capped per address (the trusted proxies). */
+  /** Addresses not capped per address (the trusted proxies, AT's allowed addresses). */
   exempt: (address: string) => boolean;
 }
 
