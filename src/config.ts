@@ -177,8 +177,14 @@ export function openDoorsOf(config: Config): OpenDoor[] {
   });
 }
 
-/** Parses the environment once. Throws a ConfigError naming every bad variable. */
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+/**
+ * Parses the environment once. Throws a ConfigError naming every bad variable. `serving`: false for
+ * the CLIs (report, menus check), which open no port and so need none of production's secrets.
+ */
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  { serving = true }: { serving?: boolean } = {},
+): Config {
   const known = Object.fromEntries(
     Object.keys(SCHEMA.shape)
       .filter((k) => env[k] !== undefined)
@@ -190,7 +196,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     : parsed.error.issues.map(
         (i) => `${String(i.path[0] ?? '?')}=${JSON.stringify(env[String(i.path[0])] ?? '')}: ${i.message}`,
       );
-  if ((env['NODE_ENV'] ?? '').trim() === 'production') {
+  if (serving && (env['NODE_ENV'] ?? '').trim() === 'production') {
     for (const door of openDoors(env))
       problems.push(`${door.variable}="": required with NODE_ENV=production (${door.risk})`);
   }

@@ -104,6 +104,10 @@ describe('loadConfig', () => {
       expect(config.API_ENABLED).toBe(false);
     });
 
+    it('the CLIs, which serve nothing, need none of it', () => {
+      expect(loadConfig({ NODE_ENV: 'production' }, { serving: false }).NODE_ENV).toBe('production');
+    });
+
     it('outside production the same gaps are only reported (main.ts warns at start-up)', () => {
       expect(loadConfig({}).NODE_ENV).toBe('development');
       expect(openDoors({}).map((d) => d.variable)).toEqual([

@@ -6,7 +6,7 @@ import { MenuError } from '../errors.ts';
 import { journeyFacts } from '../settings.ts';
 
 try {
-  const config = loadConfig();
+  const config = loadConfig(process.env, { serving: false });
   const dir = process.argv[2] ?? config.MENUS_DIR;
   const journey = loadJourney(dir, journeyFacts(config));
   process.stdout.write(

@@ -38,7 +38,7 @@ function main(argv: string[]): number {
     return 1;
   }
   try {
-    const config = loadConfig();
+    const config = loadConfig(process.env, { serving: false });
     const db = openLogReadOnly(values.db ?? config.DATABASE_PATH);
     try {
       const report = buildReport(db, {
