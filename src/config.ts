@@ -204,5 +204,10 @@ export function loadConfig(
   return Object.freeze({ ...parsed.data, DEFAULT_COUNTRY: parsed.data.DEFAULT_COUNTRY as CountryCode });
 }
 
+/** The config of a CLI (report, menus check): it opens no port, so production's secrets do not apply. */
+export function loadCliConfig(): Config {
+  return loadConfig(process.env, { serving: false });
+}
+
 /** The variable names, for the README/.env.example consistency test. */
 export const CONFIG_VARIABLES = Object.keys(SCHEMA.shape);

@@ -1,12 +1,12 @@
 // `npm run menus:check [dir]`: the same whole-journey validation the gateway runs at boot, for
 // menu authors. Prints every problem keyed by file and screen path; exit 1 when there are any.
-import { loadConfig } from '../config.ts';
+import { loadCliConfig } from '../config.ts';
 import { loadJourney } from '../engine/load.ts';
 import { MenuError } from '../errors.ts';
 import { journeyFacts } from '../settings.ts';
 
 try {
-  const config = loadConfig(process.env, { serving: false });
+  const config = loadCliConfig();
   const dir = process.argv[2] ?? config.MENUS_DIR;
   const journey = loadJourney(dir, journeyFacts(config));
   process.stdout.write(

@@ -2,7 +2,7 @@
 // or as JSON for tools. Opens the database read-only, so it is safe beside a running gateway.
 // Exit 1 with a one-line reason when the arguments, the config or the database are wrong.
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config.ts';
+import { loadCliConfig } from '../config.ts';
 import { openLogReadOnly } from '../report/read.ts';
 import { buildReport } from '../report/report.ts';
 import { formatReportText } from '../report/report-text.ts';
@@ -38,7 +38,7 @@ function main(argv: string[]): number {
     return 1;
   }
   try {
-    const config = loadConfig(process.env, { serving: false });
+    const config = loadCliConfig();
     const db = openLogReadOnly(values.db ?? config.DATABASE_PATH);
     try {
       const report = buildReport(db, {
