@@ -4,7 +4,7 @@
 // reply, so a request that takes seconds to arrive is not AT: cut it. Connections are capped in
 // all and per address; a trusted proxy and AT's own addresses (ALLOWED_IPS) carry many callers
 // and are not capped per address. The composition root applies these to the server it serves on.
-import type { IncomingMessage, Server, ServerOptions } from 'node:http';
+import type { Server, ServerOptions } from 'node:http';
 import type { Socket } from 'node:net';
 
 export interface HttpLimits {
@@ -33,15 +33,15 @@ export function serverOptions(limits: HttpLimits): ServerOptions {
     requestTimeout: Math.max(limits.requestTimeoutMs, limits.headersTimeoutMs),
     keepAliveTimeout: limits.keepAliveTimeoutMs,
     // Node checks both timeouts this often (default 30 s, which would let a slow client stay 30 s
-    // past them).
+    // past them). The headers timeout runs from the connection's start: one that sends nothing
+    // is closed too (with a 408).
     connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
   };
 }
 
 /**
- * Caps the server's connections in all and per address, and cuts a connection that sends nothing.
- * `onRefused` hears of each connection dropped for the per-address cap (the caller throttles its
- * logging).
+ * Caps the server's connections in all and per address. `onRefused` hears of each connection
+ * dropped for the per-address cap (the caller throttles its logging).
  */
 export function limitConnections(
   server: Server,
@@ -50,12 +50,6 @@ export function limitConnections(
 ): void {
   server.maxConnections = limits.maxConnections;
   server.maxRequestsPerSocket = MAX_REQUESTS_PER_SOCKET;
-  // Node's headers timeout starts at a request's first byte: a connection that sends none would
-  // stay open for ever. Until its first request arrives, a silent connection is closed after the
-  // headers timeout (Node destroys a socket that times out with no 'timeout' listener of ours);
-  // from then on Node's own timers (request, keep-alive) take over.
-  server.on('connection', (socket: Socket) => socket.setTimeout(limits.headersTimeoutMs));
-  server.on('request', (req: IncomingMessage) => req.socket.setTimeout(0));
   const perAddress = limits.maxConnectionsPerAddress;
   if (perAddress <= 0) return;
   const open = new Map<string, number>();

@@ -48,6 +48,8 @@ async function open(n: number, from: string, first: string): Promise<Attacker> {
       a.sockets.push(socket);
       a.closedAt.push(null);
       socket.on('error', () => {});
+      // Reads what the server sends (a 408): a socket nobody reads from never sees it closed.
+      socket.resume();
       socket.once('close', () => {
         a.closedAt[i] = Date.now();
       });
