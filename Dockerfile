@@ -11,12 +11,13 @@ RUN npm run build --silent
 
 FROM node:20-bookworm-slim
 WORKDIR /app
-ENV NODE_ENV=production PORT=3000 HOST=0.0.0.0 DATABASE_PATH=/data/ussd.db MENUS_DIR=/app/menus
+ENV NODE_ENV=production PORT=3000 HOST=0.0.0.0 DATABASE_PATH=/data/ussd.db MENUS_DIR=/app/menus KNOWLEDGE_DIR=/app/knowledge
 # As npm start: two malloc arenas instead of one per thread (issue 7: -5 to -10 MB RSS under load).
 ENV MALLOC_ARENA_MAX=2
 COPY --from=build /app/node_modules ./node_modules
 COPY package.json ./
 COPY menus ./menus
+COPY knowledge ./knowledge
 RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 3000

@@ -107,6 +107,10 @@ const SCHEMA = z.object({
   ADMIN_TOKEN: optionalSecret(16),
 
   MENUS_DIR: z.string().min(1).default('./menus'),
+  KNOWLEDGE_DIR: z.string().default('./knowledge'),
+  KNOWLEDGE_MAX_PASSAGES: int(0, 10).default(2),
+  KNOWLEDGE_MAX_TOKENS: int(50, 1500).default(300),
+  KNOWLEDGE_MIN_RELEVANCE: int(0, 100).default(40),
   HOP_DEADLINE_MS: int(500, 14_000).default(5000),
   DAILY_QUESTION_QUOTA: int(0, 10_000).default(5),
   SUBSCRIPTION_PRICE: z.string().min(1).max(20).default('KES 20'),

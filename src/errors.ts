@@ -69,3 +69,23 @@ export class InteractionLogError extends Error {
     super(`[log] ${message}`, options);
   }
 }
+
+/** A problem in a knowledge file (issue 18), keyed by file and line (0: the file as a whole). */
+export interface KnowledgeIssue {
+  file: string;
+  line: number;
+  message: string;
+}
+
+/** The knowledge base in KNOWLEDGE_DIR (or an eval question set) is broken: every problem at once. */
+export class KnowledgeError extends Error {
+  override name = 'KnowledgeError';
+  constructor(
+    readonly issues: readonly KnowledgeIssue[],
+    layer = 'knowledge',
+  ) {
+    super(
+      `[${layer}] ${issues.length} problem(s):\n  ${issues.map((i) => `${i.file}${i.line > 0 ? `:${i.line}` : ''}: ${i.message}`).join('\n  ')}`,
+    );
+  }
+}

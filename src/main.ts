@@ -10,12 +10,13 @@ import { createApp } from './app.ts';
 import { type Config, loadConfig, openDoorsOf } from './config.ts';
 import { loadJourney } from './engine/load.ts';
 import type { StoredSession } from './engine/types.ts';
-import { ConfigError, MenuError } from './errors.ts';
+import { ConfigError, KnowledgeError, MenuError } from './errors.ts';
 import { limitConnections, serverOptions } from './http/limits.ts';
 import { createAnswerer } from './inference/answerer.ts';
 import { loadFaq } from './inference/faq.ts';
 import { createOllamaModel } from './inference/ollama.ts';
 import { createQueryRoutes } from './inference/query-route.ts';
+import { type OpenedKnowledge, openKnowledge } from './knowledge/base.ts';
 import { createSqliteLog } from './log/sqlite.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { hashPhone } from './phone.ts';
@@ -23,7 +24,7 @@ import { createAdminRoutes } from './report/admin.ts';
 import { createMemorySessionStore } from './session/memory.ts';
 import { createRedisClient, createRedisSessionStore } from './session/redis.ts';
 import type { SessionStore } from './session/types.ts';
-import { answererOptions, appSettings, httpLimits, journeyFacts } from './settings.ts';
+import { answererOptions, appSettings, httpLimits, journeyFacts, knowledgeBounds } from './settings.ts';
 import { createSimulatorRoutes } from './web/simulator.ts';
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -51,6 +52,22 @@ async function main(): Promise<void> {
   } catch (error) {
     return exitWith(error);
   }
+  // Read, checked and indexed before listening: a broken file stops start-up, named with its line.
+  let knowledge: OpenedKnowledge | undefined;
+  if (config.KNOWLEDGE_DIR !== '') {
+    try {
+      knowledge = await openKnowledge({ dir: config.KNOWLEDGE_DIR, bounds: knowledgeBounds(config), logger });
+    } catch (error) {
+      return exitWith(error);
+    }
+    for (const w of knowledge.warnings) logger.warn(w, `[knowledge] ${w.file}:${w.line}: ${w.message}`);
+    logger.info(
+      { dir: config.KNOWLEDGE_DIR, passages: knowledge.counts, ...knowledge.timings },
+      'knowledge base indexed',
+    );
+  } else {
+    logger.warn('KNOWLEDGE_DIR is empty: answers are not grounded in a knowledge base');
+  }
 
   const store = createStore(config, logger);
   const log = createSqliteLog({
@@ -73,6 +90,7 @@ async function main(): Promise<void> {
     cache: store,
     log,
     faq,
+    ...(knowledge ? { knowledge } : {}),
     logger,
     hashUserId: (userId) => hashPhone(userId, phoneHashSecret),
     options: answererOptions(config),
@@ -157,6 +175,7 @@ async function main(): Promise<void> {
       (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
     });
     await answerer.close();
+    await knowledge?.close();
     await log.close();
     await store.close();
     logger.info('stopped');
@@ -228,7 +247,7 @@ function secretsOf(config: Config): string[] {
 }
 
 function exitWith(error: unknown): never {
-  if (error instanceof ConfigError || error instanceof MenuError) {
+  if (error instanceof ConfigError || error instanceof MenuError || error instanceof KnowledgeError) {
     process.stderr.write(`${error.message}\n`);
   } else {
     process.stderr.write(`start-up failed: ${(error as Error)?.stack ?? String(error)}\n`);

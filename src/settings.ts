@@ -5,6 +5,7 @@ import type { Config } from './config.ts';
 import type { BusinessFacts } from './engine/validate.ts';
 import type { HttpLimits } from './http/limits.ts';
 import type { AnswererOptions } from './inference/answerer.ts';
+import type { RetrievalBounds } from './knowledge/types.ts';
 import { isTrustedProxy } from './protocol/guard.ts';
 
 /** A fixed secret keeps hashes stable on a laptop; production must set PHONE_HASH_SECRET. */
@@ -65,5 +66,14 @@ export function journeyFacts(config: Config): BusinessFacts {
     dailyQuota: config.DAILY_QUESTION_QUOTA,
     price: config.SUBSCRIPTION_PRICE,
     days: config.SUBSCRIPTION_DAYS,
+  };
+}
+
+/** How many passages of the knowledge base go into one prompt (issue 18). */
+export function knowledgeBounds(config: Config): RetrievalBounds {
+  return {
+    maxPassages: config.KNOWLEDGE_MAX_PASSAGES,
+    maxTokens: config.KNOWLEDGE_MAX_TOKENS,
+    minRelevance: config.KNOWLEDGE_MIN_RELEVANCE / 100,
   };
 }

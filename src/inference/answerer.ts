@@ -9,15 +9,19 @@
 // Queue policy: a queued question whose caller's deadline passed stays queued and still runs (the
 // user may come back for it), within its own answer time limit; but a new caller who finds the
 // queue full evicts the oldest such question rather than being turned away (limiter.ts).
+//
+// Knowledge (issue 18): a question the FAQ and the cache do not answer takes the knowledge base's
+// passages for it into its prompt (messagesFor), and they are logged with it. All of it is here.
 import { createHash, randomUUID } from 'node:crypto';
 import { InferenceHttpError, InferenceTimeoutError } from '../errors.ts';
+import type { Knowledge } from '../knowledge/types.ts';
 import type { InteractionLog, QuestionRow } from '../log/types.ts';
 import type { Logger } from '../logger.ts';
 import type { AnswerProgress, Lang } from '../types.ts';
 import { type AnswerCacheStore, createAnswerCache } from './cache.ts';
 import { createGeneration, type GenerationOutcome } from './generation.ts';
 import { createLimiter } from './limiter.ts';
-import { buildMessages, renderPrompt } from './prompt.ts';
+import { buildMessages, type PromptShape, renderPrompt } from './prompt.ts';
 import type {
   Answerer,
   AnswerModel,
@@ -48,6 +52,8 @@ export interface AnswererOptions {
   stallTimeoutMs?: number;
   /** At most one onProgress call per this many ms while the answer grows (default 250). */
   progressIntervalMs?: number;
+  /** Where the passages go in the prompt (default notes-last; the other is for `npm run eval`). */
+  promptShape?: PromptShape;
 }
 
 export interface AnswererDeps {
@@ -55,6 +61,8 @@ export interface AnswererDeps {
   cache: AnswerCacheStore;
   log: InteractionLog;
   faq: Faq;
+  /** The knowledge base (KNOWLEDGE_DIR); without it, prompts carry no passages. */
+  knowledge?: Knowledge;
   logger: Logger;
   clock?: () => number;
   /** The log's id for an API user_id (give it phone.ts hashPhone with PHONE_HASH_SECRET). */
@@ -66,7 +74,7 @@ export interface AnswererDeps {
 const CACHE_READ_MS = 300;
 
 export function createAnswerer(deps: AnswererDeps): Answerer {
-  const { model, log, faq, logger, options } = deps;
+  const { model, log, faq, knowledge, logger, options } = deps;
   const clock = deps.clock ?? Date.now;
   const hashUserId =
     deps.hashUserId ?? ((id: string) => createHash('sha256').update(id).digest('hex').slice(0, 32));
@@ -90,7 +98,26 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
      * when it depends on caller-supplied context, and from the API only if the operator allows it.
      */
     cacheable: boolean;
+    /** Ids of the passages in its prompt; null when the knowledge base was not asked. */
+    passages: string[] | null;
   }
+
+  /** The question's passages, then its messages. The answer cache is per version of the base. */
+  function messagesFor(q: Asked, context?: string): ChatMessage[] {
+    let notes: { id: string; heading: string; text: string }[] = [];
+    if (knowledge) {
+      try {
+        notes = knowledge.retrieve(q.question, q.lang).passages;
+        q.passages = notes.map((n) => n.id);
+      } catch (err) {
+        logger.warn({ err, sessionId: q.sessionId }, '[inference] knowledge lookup failed; asking without');
+      }
+    }
+    return buildMessages(q.question, q.lang, context, notes, options.promptShape);
+  }
+
+  /** Cached answers are keyed by the knowledge base's version too: new passages, new answers. */
+  const cacheLang = (q: Asked) => (knowledge ? `${q.lang}:${knowledge.version}` : q.lang);
 
   function record(
     q: Asked,
@@ -112,6 +139,7 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
       latencyMs: clock() - q.at,
       deadlineCut: false,
       cacheHit: false,
+      passages: q.passages,
       ...fields,
     });
   }
@@ -126,7 +154,7 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
     const fromFaq = faq.match(q.question, q.lang);
     if (fromFaq !== null) return { text: fromFaq, source: 'faq' };
     const wait = Math.max(0, Math.min(CACHE_READ_MS, waitMs));
-    const fromCache = await Promise.race([cache.get(q.question, q.lang), sleep(wait, null)]);
+    const fromCache = await Promise.race([cache.get(q.question, cacheLang(q)), sleep(wait, null)]);
     return fromCache ? { text: fromCache, source: 'cache' } : null;
   }
 
@@ -183,7 +211,7 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
       }
     } else if (!failure) {
       warnedMissing = false;
-      if (q.cacheable) void cache.set(q.question, q.lang, o.progress.text);
+      if (q.cacheable) void cache.set(q.question, cacheLang(q), o.progress.text);
     }
     if (o.error && failure !== 'model-missing')
       logger.warn(
@@ -214,6 +242,7 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
         lang: req.lang,
         question: req.question,
         cacheable: true,
+        passages: null,
       };
       try {
         const hit = await known(q, req.deadline - q.at);
@@ -231,12 +260,7 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
       }
       return new Promise<AnswerProgress>((resolve) => {
         const { deadline, pageSeptets, onProgress } = req;
-        generate(
-          q,
-          buildMessages(req.question, req.lang),
-          { deadline, pageSeptets, onFirst: resolve, onProgress },
-          () => {},
-        );
+        generate(q, messagesFor(q), { deadline, pageSeptets, onFirst: resolve, onProgress }, () => {});
       });
     },
 
@@ -251,6 +275,7 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
         lang,
         question: req.query,
         cacheable: !req.context && options.cacheApiAnswers === true,
+        passages: null,
       };
       const hit = await known(q, CACHE_READ_MS, req.context);
       if (hit) {
@@ -264,7 +289,7 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
           onFirst() {},
           onProgress() {},
         };
-        generate(q, buildMessages(req.query, lang, req.context), hop, resolve);
+        generate(q, messagesFor(q, req.context), hop, resolve);
       });
       if (o.error) throw o.error;
       const failure = o.progress.failure;

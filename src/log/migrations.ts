@@ -149,6 +149,16 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 6,
+    name: 'knowledge passages of a question',
+    // Issue 18: the ids of the knowledge passages a question's prompt carried, as a JSON array
+    // ('[]': the base had none for it, the content team's to-do list); NULL when the base was not
+    // asked (FAQ, cache, no base, and every row from before). The report reads it with json_each.
+    sql: `
+      ALTER TABLE questions ADD COLUMN passages TEXT;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

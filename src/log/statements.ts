@@ -69,9 +69,9 @@ const HOP_SQL = `
 // A question id is unique: recording it again (a retried answer) replaces, never doubles, it.
 const QUESTION_SQL = `
   INSERT OR REPLACE INTO questions (id, at, session_id, phone_hash, channel, lang, model, question, prompt,
-    answer, tokens_in, tokens_out, ttft_ms, latency_ms, deadline_cut, cache_hit, source, outcome)
+    answer, tokens_in, tokens_out, ttft_ms, latency_ms, deadline_cut, cache_hit, source, outcome, passages)
   VALUES (@id, @at, @sessionId, @phoneHash, @channel, @lang, @model, @question, @prompt, @answer,
-    @tokensIn, @tokensOut, @ttftMs, @latencyMs, @deadlineCut, @cacheHit, @source, @outcome)`;
+    @tokensIn, @tokensOut, @ttftMs, @latencyMs, @deadlineCut, @cacheHit, @source, @outcome, @passages)`;
 
 const FEEDBACK_SQL = `
   INSERT INTO feedback (at, session_id, phone_hash, question_id, helpful)
@@ -133,6 +133,7 @@ export function createLogWriter(db: Database): LogWriter {
             latencyMs: int(r.latencyMs),
             deadlineCut: r.deadlineCut ? 1 : 0,
             cacheHit: r.cacheHit ? 1 : 0,
+            passages: r.passages ? JSON.stringify(r.passages) : null,
           });
           return;
         }

@@ -49,6 +49,11 @@ export interface QuestionRow {
   source: 'model' | 'cache' | 'faq';
   /** 'ok' or the AnswerFailure that ended it. */
   outcome: string;
+  /**
+   * Ids of the knowledge passages in its prompt (issue 18): [] when the base had none for it, null
+   * or absent when it was not asked (FAQ, cache, no knowledge base).
+   */
+  passages?: readonly string[] | null;
 }
 
 /** AT's end-of-session notification, raw fields kept (shared/research/at-protocol.md §4). */

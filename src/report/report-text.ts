@@ -1,5 +1,6 @@
 // The report as plain text for a terminal: one aligned table per question the MVP asks (engage,
 // help, pay), a day per row and the window's total last, then the most asked topics. Pure.
+import type { KnowledgeFigures } from './knowledge.ts';
 import type { DayFigures, Figures, Report } from './report.ts';
 
 export type Column = [header: string, cell: (f: Figures) => string];
@@ -70,6 +71,8 @@ export function formatReportText(report: Report): string {
     '',
     'Top keywords',
     ...list(report.topKeywords),
+    '',
+    ...knowledgeLines(report.knowledge),
   ];
   return `${out.join('\n')}\n`;
 }
@@ -92,6 +95,17 @@ function list(items: readonly { text: string; count: number }[]): string[] {
   if (items.length === 0) return ['  (none)'];
   const w = Math.max(...items.map((i) => String(i.count).length));
   return items.map((i) => `  ${String(i.count).padStart(w)}  ${i.text}`);
+}
+
+function knowledgeLines(k: KnowledgeFigures): string[] {
+  return [
+    `Knowledge base: ${k.grounded} of ${k.asked} questions to the model had passages (${pct(k.asked === 0 ? null : k.grounded / k.asked)})`,
+    'Passages used most',
+    ...list(k.topPassages),
+    '',
+    'Questions no passage covered (write passages for these)',
+    ...list(k.uncovered),
+  ];
 }
 
 function num(n: number): string {

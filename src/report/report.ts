@@ -19,6 +19,7 @@
 // - Topics: the most frequent normalised questions and keywords (EN + SW stopwords removed) of the window.
 import type { Database } from 'better-sqlite3';
 import { devSecretSince } from '../log/meta.ts';
+import { type KnowledgeFigures, knowledgeFigures } from './knowledge.ts';
 import { keywords, normaliseQuestion, type TopicCount, topCounts } from './topics.ts';
 
 export interface ReportOptions {
@@ -73,6 +74,8 @@ export interface Report {
   topKeywords: TopicCount[];
   /** When the file was first written with the development PHONE_HASH_SECRET, or null (issue 15). */
   devPhoneHashSecretSince: number | null;
+  /** Passages used and questions the knowledge base did not cover (knowledge.ts). */
+  knowledge: KnowledgeFigures;
 }
 
 const DAY_MS = 86_400_000;
@@ -208,6 +211,7 @@ export function buildReport(db: Database, options: ReportOptions): Report {
       top,
     ),
     devPhoneHashSecretSince: devSecretSince(db),
+    knowledge: knowledgeFigures(db, range, top),
   };
 }
 

@@ -2,11 +2,13 @@
 // with knobs for latency, hangs, broken streams and HTTP errors. Used by the unit tests, the fault
 // tests and `npm run bench`, so it imports nothing from vitest and runs standalone:
 //   tsx test/helpers/fake-ollama.ts --port 11434 --first-token-ms 400 --tokens-per-s 30
+//   tsx test/helpers/fake-ollama.ts --port 11500 --answer-mode grounded --prefill-ms-per-token 2  (npm run eval)
 // It must not pretend to be smarter than Ollama: no tokenizer, words are tokens.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { groundedAnswer } from './fake-answers.ts';
 
 export interface FakeRequest {
   method: string;
@@ -47,6 +49,12 @@ export interface FakeKnobs {
   status: number | null;
   /** Delay when the runner options (num_ctx …) change, as Ollama reloads the model. */
   reloadMs: number;
+  /**
+   * Prefill time per prompt token not in the prompt cache. The cache is Ollama's: the prompt as its
+   * template renders it (every system message first: template.go collate()), whose common prefix
+   * with the previous prompt is not evaluated again (shared/research/inference.md §1.9).
+   */
+  prefillMsPerToken: number;
 }
 
 export interface FakeOllama {
@@ -58,6 +66,10 @@ export interface FakeOllama {
   set(knobs: Partial<FakeKnobs>): void;
   /** Requests to chat or generate only. */
   generations(): FakeRequest[];
+  /** The chat messages of each generation, in order. */
+  prompts(): { role: string; content: string }[][];
+  /** Of each generation, the prompt tokens the cache did not hold (see prefillMsPerToken). */
+  uncachedTokens: number[];
   close(): Promise<void>;
 }
 
@@ -74,6 +86,7 @@ export const DEFAULT_KNOBS: FakeKnobs = {
   garbageAfterTokens: null,
   status: null,
   reloadMs: 0,
+  prefillMsPerToken: 0,
 };
 
 const ERROR_BODIES: Record<number, string> = {
@@ -90,6 +103,8 @@ export async function startFakeOllama(
   const requests: FakeRequest[] = [];
   let loaded: string | null = null;
   let loads = 0;
+  let cachedPrompt = '';
+  const uncachedTokens: number[] = [];
 
   const server = createServer((req, res) => {
     void handle(req, res).catch(() => res.destroy());
@@ -145,10 +160,18 @@ export async function startFakeOllama(
       loaded = signature;
       loads += 1;
     }
-    await sleep((reloading ? k.reloadMs : 0) + k.firstTokenMs);
+    const prompt = promptOf(kind, body);
+    let prefillMs = 0;
+    if (prompt !== null) {
+      const rendered = rendering(kind, body);
+      const fresh = Math.ceil((rendered.length - commonPrefix(rendered, reloading ? '' : cachedPrompt)) / 4);
+      cachedPrompt = rendered;
+      uncachedTokens.push(fresh);
+      prefillMs = fresh * k.prefillMsPerToken;
+    }
+    await sleep((reloading ? k.reloadMs : 0) + k.firstTokenMs + prefillMs);
     if (gone()) return;
 
-    const prompt = promptOf(kind, body);
     const base = { model, created_at: '' };
     const piece = (t: string) =>
       kind === 'chat' ? { message: { role: 'assistant', content: t } } : { response: t };
@@ -169,7 +192,7 @@ export async function startFakeOllama(
       total_duration: Number(process.hrtime.bigint() - started) + ns(k.firstTokenMs),
       load_duration: ns(reloading ? k.reloadMs : 0),
       prompt_eval_count: Math.max(1, Math.ceil(prompt.length / 4)),
-      prompt_eval_duration: ns(k.firstTokenMs),
+      prompt_eval_duration: ns(k.firstTokenMs + prefillMs),
       eval_count: tokens.length + (k.finalText === '' ? 0 : 1),
       eval_duration: Math.max(1, ns(tokens.length * k.tokenMs)),
     });
@@ -218,6 +241,11 @@ export async function startFakeOllama(
       knobs = { ...knobs, ...next };
     },
     generations: () => requests.filter((r) => r.path === '/api/chat' || r.path === '/api/generate'),
+    prompts: () =>
+      requests
+        .filter((r) => r.path === '/api/chat')
+        .map((r) => (r.body as { messages?: { role: string; content: string }[] } | null)?.messages ?? []),
+    uncachedTokens,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -277,6 +305,24 @@ function promptOf(kind: 'chat' | 'generate', body: Record<string, unknown>): str
     : [];
   if (messages.length === 0) return null;
   return messages.map((m) => m.content ?? '').join('\n');
+}
+
+/** The prompt as Ollama's template lays it out: every system message first, then the rest in order. */
+function rendering(kind: 'chat' | 'generate', body: Record<string, unknown>): string {
+  if (kind === 'generate') return String(body['system'] ?? '') + String(body['prompt'] ?? '');
+  const messages = (Array.isArray(body['messages']) ? body['messages'] : []) as {
+    role?: string;
+    content?: string;
+  }[];
+  const system = messages.filter((m) => m.role === 'system').map((m) => m.content ?? '');
+  const rest = messages.filter((m) => m.role !== 'system').map((m) => `<|${m.role}|>${m.content ?? ''}`);
+  return `<|system|>${system.join('\n\n')}${rest.join('')}`;
+}
+
+function commonPrefix(a: string, b: string): number {
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  return i;
 }
 
 function track(method: string, path: string, raw: string, res: ServerResponse): FakeRequest {
@@ -348,6 +394,8 @@ async function main(): Promise<void> {
       'first-token-ms': { type: 'string', default: '0' },
       'tokens-per-s': { type: 'string', default: '0' },
       answer: { type: 'string' },
+      'answer-mode': { type: 'string' },
+      'prefill-ms-per-token': { type: 'string', default: '0' },
     },
   });
   const tokensPerS = Number(values['tokens-per-s']);
@@ -357,6 +405,8 @@ async function main(): Promise<void> {
     tokenMs: tokensPerS > 0 ? 1000 / tokensPerS : 0,
     ...(values.model ? { models: values.model } : {}),
     ...(values.answer ? { answer: values.answer } : {}),
+    ...(values['answer-mode'] === 'grounded' ? { answer: groundedAnswer } : {}),
+    prefillMsPerToken: Number(values['prefill-ms-per-token']),
   });
   process.stdout.write(`fake ollama listening on ${fake.url}\n`);
   const stop = () => void fake.close().then(() => process.exit(0));
