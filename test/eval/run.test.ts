@@ -17,7 +17,7 @@ import { createOllamaModel } from '../../src/inference/ollama.ts';
 import { systemPrompt } from '../../src/inference/prompt.ts';
 import { type OpenedKnowledge, openKnowledge } from '../../src/knowledge/base.ts';
 import { silentLogger } from '../../src/logger.ts';
-import { groundedAnswer } from '../helpers/fake-answers.ts';
+import { groundedAnswer } from '../helpers/fake-model.ts';
 import { type FakeOllama, startFakeOllama } from '../helpers/fake-ollama.ts';
 import { TEST_FAQ } from '../inference/support.ts';
 

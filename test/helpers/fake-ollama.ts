@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { groundedAnswer } from './fake-answers.ts';
+import { commonPrefix, groundedAnswer, rendering } from './fake-model.ts';
 
 export interface FakeRequest {
   method: string;
@@ -305,24 +305,6 @@ function promptOf(kind: 'chat' | 'generate', body: Record<string, unknown>): str
     : [];
   if (messages.length === 0) return null;
   return messages.map((m) => m.content ?? '').join('\n');
-}
-
-/** The prompt as Ollama's template lays it out: every system message first, then the rest in order. */
-function rendering(kind: 'chat' | 'generate', body: Record<string, unknown>): string {
-  if (kind === 'generate') return String(body['system'] ?? '') + String(body['prompt'] ?? '');
-  const messages = (Array.isArray(body['messages']) ? body['messages'] : []) as {
-    role?: string;
-    content?: string;
-  }[];
-  const system = messages.filter((m) => m.role === 'system').map((m) => m.content ?? '');
-  const rest = messages.filter((m) => m.role !== 'system').map((m) => `<|${m.role}|>${m.content ?? ''}`);
-  return `<|system|>${system.join('\n\n')}${rest.join('')}`;
-}
-
-function commonPrefix(a: string, b: string): number {
-  let i = 0;
-  while (i < a.length && i < b.length && a[i] === b[i]) i++;
-  return i;
 }
 
 function track(method: string, path: string, raw: string, res: ServerResponse): FakeRequest {

@@ -1,8 +1,9 @@
-// Answer functions for the fake Ollama (fake-ollama.ts `answer` knob and `--answer-mode`). No model
-// and no intelligence: `groundedAnswer` is a perfectly obedient reader of the gateway's prompt
-// shape, which answers with the lead of the first note the question came with, and says it does
-// not know when none came. Against it, `npm run eval` measures what the gateway controls: which
-// passages reach the prompt, in which language, and whether their lead fits the first screen.
+// What the fake Ollama (fake-ollama.ts) does in place of a model. No intelligence: `groundedAnswer`
+// (the `answer` knob, `--answer-mode grounded`) is a perfectly obedient reader of the gateway's
+// prompt shape, which answers with the lead of the first note the question came with, and says it
+// does not know when none came. Against it, `npm run eval` measures what the gateway controls:
+// which passages reach the prompt, in which language, and whether their lead fits the first
+// screen. `rendering` lays the prompt out as Ollama's template does, for its prompt cache.
 
 interface Message {
   role?: string;
@@ -38,4 +39,22 @@ export function groundedAnswer({ body }: { body: Record<string, unknown> }): str
   const sentences = note.match(/[^.!?]+[.!?]+(?=\s|$)/g) ?? [note];
   const [first = note, second] = sentences.map((s) => s.trim());
   return second !== undefined && first.length + second.length < 140 ? `${first} ${second}` : first;
+}
+
+/** The prompt as Ollama's template lays it out: every system message first, then the rest in order. */
+export function rendering(kind: 'chat' | 'generate', body: Record<string, unknown>): string {
+  if (kind === 'generate') return String(body['system'] ?? '') + String(body['prompt'] ?? '');
+  const messages = (Array.isArray(body['messages']) ? body['messages'] : []) as {
+    role?: string;
+    content?: string;
+  }[];
+  const system = messages.filter((m) => m.role === 'system').map((m) => m.content ?? '');
+  const rest = messages.filter((m) => m.role !== 'system').map((m) => `<|${m.role}|>${m.content ?? ''}`);
+  return `<|system|>${system.join('\n\n')}${rest.join('')}`;
+}
+
+export function commonPrefix(a: string, b: string): number {
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  return i;
 }
