@@ -24,9 +24,10 @@ export interface ParsedFile {
 
 /**
  * A lead sentence longer than this may not show whole on the answer's first screen: 182 septets
- * less the rating footer leave the default journey 146 in Swahili, 147 in English.
+ * less the rating footer and room for the invalid-key hint leave the default journey's answer
+ * page 128 septets in Swahili, 132 in English (engine/render.ts answerPageSeptets).
  */
-export const LEAD_SENTENCE_CHARS = 140;
+export const LEAD_SENTENCE_CHARS = 125;
 
 const SOURCE = /^source:\s*(.*)$/i;
 const KEYWORDS = /^keywords:\s*(.*)$/i;

@@ -25,7 +25,7 @@ export function firstNote(body: Record<string, unknown>): string | null {
 }
 
 /**
- * The lead of the first note (its first sentence, and the second when both fit ~140 characters),
+ * The lead of the first note (its first sentence, and the second when both fit ~120 characters),
  * or "do not know" in the language the system prompt asks for.
  */
 export function groundedAnswer({ body }: { body: Record<string, unknown> }): string {
@@ -38,7 +38,7 @@ export function groundedAnswer({ body }: { body: Record<string, unknown> }): str
   }
   const sentences = note.match(/[^.!?]+[.!?]+(?=\s|$)/g) ?? [note];
   const [first = note, second] = sentences.map((s) => s.trim());
-  return second !== undefined && first.length + second.length < 140 ? `${first} ${second}` : first;
+  return second !== undefined && first.length + second.length < 120 ? `${first} ${second}` : first;
 }
 
 /** The prompt as Ollama's template lays it out: every system message first, then the rest in order. */
