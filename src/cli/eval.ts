@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config.ts';
+import { loadCliConfig } from '../config.ts';
 import { loadJourney } from '../engine/load.ts';
 import { answerPageSeptets } from '../engine/render.ts';
 import { ConfigError, KnowledgeError, MenuError } from '../errors.ts';
@@ -46,7 +46,7 @@ async function main(): Promise<number> {
       quiet: { type: 'boolean', default: false },
     },
   });
-  const config = loadConfig();
+  const config = loadCliConfig();
   const shape = values.shape as PromptShape;
   const minScore = values['min-score'] === undefined ? null : Number(values['min-score']);
   if (!PROMPT_SHAPES.includes(shape) || !['on', 'off'].includes(values.knowledge) || Number.isNaN(minScore)) {

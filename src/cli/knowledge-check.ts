@@ -1,13 +1,13 @@
 // `npm run knowledge:check [dir]`: the same load, check and indexing the gateway runs at start-up,
 // for content authors. Prints every problem as file:line, then the warnings; exit 1 on problems.
-import { loadConfig } from '../config.ts';
+import { loadCliConfig } from '../config.ts';
 import { KnowledgeError } from '../errors.ts';
 import { openKnowledge } from '../knowledge/base.ts';
 import { silentLogger } from '../logger.ts';
 import { knowledgeBounds } from '../settings.ts';
 
 try {
-  const config = loadConfig();
+  const config = loadCliConfig();
   const dir = process.argv[2] ?? config.KNOWLEDGE_DIR;
   const knowledge = await openKnowledge({
     dir,
