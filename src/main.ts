@@ -9,6 +9,7 @@ import type { Hono } from 'hono';
 import { createApp } from './app.ts';
 import { type Config, loadConfig, openDoorsOf } from './config.ts';
 import { loadJourney } from './engine/load.ts';
+import { wrapWarnings } from './engine/readability.ts';
 import type { StoredSession } from './engine/types.ts';
 import { ConfigError, KnowledgeError, MenuError } from './errors.ts';
 import { limitConnections, serverOptions } from './http/limits.ts';
@@ -47,6 +48,12 @@ async function main(): Promise<void> {
   let faq: ReturnType<typeof loadFaq>;
   try {
     journey = loadJourney(config.MENUS_DIR, journeyFacts(config));
+    const warnings = wrapWarnings(journey, journeyFacts(config));
+    if (warnings.length > 0)
+      logger.warn(
+        { warnings: warnings.map((w) => `${w.file} ${w.path}: ${w.message}`) },
+        'menus: some screens wrap badly on a 22-column handset (npm run menus:check lists them)',
+      );
     const faqPath = join(config.MENUS_DIR, 'faq.yaml');
     faq = loadFaq(existsSync(faqPath) ? faqPath : null);
   } catch (error) {

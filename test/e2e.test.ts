@@ -31,7 +31,7 @@ describe('the real server', () => {
     });
     expect(first.type).toMatch(/^text\/plain/);
     expect((await postHop(url, { sessionId: id, text: '1' })).body).toBe(
-      'CON Type your question (5 left today):\n0. Back',
+      'CON Type your question.\nLeft today: 5\n0. Back',
     );
     expect((await postHop(url, { sessionId: id, text: '1*what is malaria' })).body).toMatch(
       /^CON Malaria is spread by mosquitoes\./,

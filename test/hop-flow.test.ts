@@ -27,14 +27,14 @@ describe('the daily quota and the paid tier', () => {
     const phone = '+254733000001';
     for (let i = 0; i < 5; i++) {
       const replies = await session(t, ['', '1', `1*question number ${i}`], phone);
-      expect(replies[1]).toBe(`CON Type your question (${5 - i} left today):\n0. Back`);
+      expect(replies[1]).toBe(`CON Type your question.\nLeft today: ${5 - i}\n0. Back`);
       expect(replies[2]).toMatch(/^CON Malaria/);
     }
     const offered = await session(t, ['', '1', '1*1'], phone);
     expect(offered[1]).toMatch(/^CON You have used your 5 free questions for today\./);
     expect(offered[2]).toMatch(/^END Thank you! Your subscription request is recorded/);
     const after = await session(t, ['', '1'], phone);
-    expect(after[1]).toBe('CON Type your question (unlimited left today):\n0. Back');
+    expect(after[1]).toBe('CON Type your question.\nLeft today: unlimited\n0. Back');
     const tiers = (await t.rows('tier_events')).map((r) => r['event']);
     expect(tiers).toEqual(['quota-hit', 'offer', 'accept']);
   });
@@ -61,7 +61,7 @@ describe('the daily quota and the paid tier', () => {
     } finally {
       t.ollama.set({ status: null });
     }
-    expect((await session(t, ['', '1'], phone))[1]).toBe('CON Type your question (5 left today):\n0. Back');
+    expect((await session(t, ['', '1'], phone))[1]).toBe('CON Type your question.\nLeft today: 5\n0. Back');
   });
 });
 
@@ -74,7 +74,7 @@ describe('what the quota counts: model work', () => {
       phone,
     );
     expect(replies[2]).toMatch(/^CON Yes, 5 questions a day are free\./);
-    expect(replies[5]).toMatch(/^CON My account\nQuestions left today: 5\n/);
+    expect(replies[5]).toMatch(/^CON My account\nLeft today: 5\n/);
   });
 
   it('does not count an answer from the cache', async () => {
@@ -87,7 +87,7 @@ describe('what the quota counts: model work', () => {
       const questions = await cached.rows('questions');
       expect(questions.map((q) => q['source'])).toEqual(['model', 'cache']);
       expect((await session(cached, ['', '1'], phone))[1]).toBe(
-        'CON Type your question (5 left today):\n0. Back',
+        'CON Type your question.\nLeft today: 5\n0. Back',
       );
     } finally {
       await cached.close();

@@ -21,7 +21,7 @@ import { buildTestApp, expectPhoneValid, REDIS_URL, sessionId, type TestApp } fr
 
 const MAIN = 'CON Welcome to Ask\n1. Ask a question\n2. My account\n3. Help\n4. About';
 const ACCOUNT =
-  'CON My account\nQuestions left today: 5\nPlan: Free\nLanguage: English\n1. Change language\n2. Subscribe\n0. Back';
+  'CON My account\nLeft today: 5\nPlan: Free\nLanguage: English\n1. Change language\n2. Subscribe\n0. Back';
 const LANGUAGE = 'CON Choose language\n1. English\n2. Kiswahili\n0. Back';
 const SAVED_SW = 'CON Lugha imehifadhiwa: Kiswahili.\n1. Menyu kuu';
 

@@ -3,6 +3,9 @@
 // handset-like rendering of a screen. No I/O, no clock: dial.ts does the sending and the timing.
 import { randomBytes } from 'node:crypto';
 import { isGsm, septets } from '../screen/gsm7.ts';
+import { HANDSET_COLUMNS, wrapScreen } from '../screen/wrap.ts';
+
+export { HANDSET_COLUMNS, wrapScreen };
 
 /** One subscriber dialling one code through one network, as AT describes them in every hop. */
 export interface Dialer {
@@ -24,8 +27,6 @@ export interface ReadReply {
 /** GSM 04.80: 160 octets = 182 septets; one non-GSM-7 character makes the screen UCS-2, 80 characters. */
 export const GSM_SCREEN_SEPTETS = 182;
 export const UCS2_SCREEN_CHARS = 80;
-/** Characters per line on a typical feature phone (20-24): the width the screen is drawn at. */
-export const HANDSET_COLUMNS = 22;
 /** AT's own budget per hop is 15 s including telco latency; others say 5-10 s (at-protocol.md §3). */
 export const SLOW_HOP_MS = 8000;
 
@@ -82,26 +83,6 @@ export function screenSize(text: string): string {
   return isGsm(text)
     ? `${septets(text)}/${GSM_SCREEN_SEPTETS} septets`
     : `${[...text].length}/${UCS2_SCREEN_CHARS} UCS-2 chars`;
-}
-
-/** Wraps a screen as a handset does: at spaces where it can, mid-word when a word is too long. */
-export function wrapScreen(text: string, columns = HANDSET_COLUMNS): string[] {
-  const lines: string[] = [];
-  for (const paragraph of text.split('\n')) {
-    let rest = [...paragraph.trimEnd()];
-    if (rest.length === 0) lines.push('');
-    while (rest.length > 0) {
-      if (rest.length <= columns) {
-        lines.push(rest.join(''));
-        break;
-      }
-      const space = rest.lastIndexOf(' ', columns);
-      const cut = space > 0 ? space : columns;
-      lines.push(rest.slice(0, cut).join('').trimEnd());
-      rest = rest.slice(space > 0 ? cut + 1 : cut);
-    }
-  }
-  return lines;
 }
 
 /** A screen in a box the handset's width, for a terminal. */

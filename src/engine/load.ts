@@ -47,7 +47,7 @@ export function loadJourney(dir: string, facts: BusinessFacts): Journey {
   }
   if (issues.length > 0 || !journeyDef) throw new MenuError(issues);
 
-  const journey = assemble(journeyDef.def, raw);
+  const journey = assemble(journeyDef.file, journeyDef.def, raw);
   issues.push(...validateJourney(journey, journeyDef.file, facts));
   if (issues.length > 0) throw new MenuError(issues);
   return journey;
@@ -96,7 +96,11 @@ function parseFile(dir: string, file: string, issues: MenuIssue[]): z.infer<type
   return result.data;
 }
 
-function assemble(def: RawJourney, raw: { file: string; id: string; def: RawScreen }[]): Journey {
+function assemble(
+  file: string,
+  def: RawJourney,
+  raw: { file: string; id: string; def: RawScreen }[],
+): Journey {
   const screens = new Map<string, Screen>();
   for (const { file, id, def: s } of raw) {
     const common = { id, file, text: s.text as Text };
@@ -142,6 +146,7 @@ function assemble(def: RawJourney, raw: { file: string; id: string; def: RawScre
     }
   }
   return {
+    file,
     start: def.start,
     languages: def.languages,
     defaultLanguage: def.defaultLanguage,

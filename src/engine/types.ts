@@ -116,6 +116,8 @@ export interface SystemTexts {
 }
 
 export interface Journey {
+  /** The file of the journey block, for messages about its texts. */
+  file: string;
   start: string;
   languages: readonly Lang[];
   defaultLanguage: Lang;

@@ -9,7 +9,7 @@ import { startFakeOllama } from '../helpers/fake-ollama.ts';
 import { freePort, type GatewayProcess, PROJECT_ROOT, startGateway } from '../helpers/gateway-process.ts';
 
 const WELCOME = { kind: 'CON', text: 'Welcome to Ask\n1. Ask a question\n2. My account\n3. Help\n4. About' };
-const ASK = { kind: 'CON', text: 'Type your question (5 left today):\n0. Back' };
+const ASK = { kind: 'CON', text: 'Type your question.\nLeft today: 5\n0. Back' };
 const ABOUT_START = 'Ask is an AI assistant for basic phones.';
 
 describe('against the running gateway with a model', () => {
@@ -71,7 +71,7 @@ describe('against the running gateway with Ollama unreachable', () => {
     expect(screens(run.stdout)).toEqual([
       WELCOME,
       ASK,
-      { kind: 'CON', text: 'Sorry, the assistant is not available right now.\n1. Try again\n0. Back' },
+      { kind: 'CON', text: 'Sorry, the assistant is not available now.\n1. Try again\n0. Back' },
     ]);
   });
 });

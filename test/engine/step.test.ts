@@ -47,12 +47,12 @@ function dial(keys: string[], c: StepContext = ctx()): { screens: string[]; last
 const MAIN_EN = 'CON Welcome to Ask\n1. Ask a question\n2. My account\n3. Help\n4. About';
 const MAIN_SW = 'CON Karibu Ask\n1. Uliza swali\n2. Akaunti yangu\n3. Msaada\n4. Kuhusu';
 const ACCOUNT_EN =
-  'CON My account\nQuestions left today: 5\nPlan: Free\nLanguage: English\n1. Change language\n2. Subscribe\n0. Back';
+  'CON My account\nLeft today: 5\nPlan: Free\nLanguage: English\n1. Change language\n2. Subscribe\n0. Back';
 
 describe('the default journey, key by key', () => {
   it.each([
     { keys: [], last: MAIN_EN },
-    { keys: ['1'], last: 'CON Type your question (5 left today):\n0. Back' },
+    { keys: ['1'], last: 'CON Type your question.\nLeft today: 5\n0. Back' },
     { keys: ['2'], last: ACCOUNT_EN },
     { keys: ['2', '0'], last: MAIN_EN },
     { keys: ['2', '1'], last: 'CON Choose language\n1. English\n2. Kiswahili\n0. Back' },
@@ -63,13 +63,13 @@ describe('the default journey, key by key', () => {
     { keys: ['9'], last: `CON Invalid choice.\n${MAIN_EN.slice(4)}` },
     { keys: ['9', '2'], last: ACCOUNT_EN },
     { keys: ['0'], last: `CON Invalid choice.\n${MAIN_EN.slice(4)}` },
-    { keys: ['1', ''], last: 'CON Please type a question.\nType your question (5 left today):\n0. Back' },
-    { keys: ['1', '  '], last: 'CON Please type a question.\nType your question (5 left today):\n0. Back' },
+    { keys: ['1', ''], last: 'CON Please type a question.\nType your question.\nLeft today: 5\n0. Back' },
+    { keys: ['1', '  '], last: 'CON Please type a question.\nType your question.\nLeft today: 5\n0. Back' },
     { keys: ['1', '00'], last: MAIN_EN },
     { keys: ['1', '0'], last: MAIN_EN },
     {
       keys: ['2', '2'],
-      last: 'CON Unlimited questions for KES 20 for 30 days.\n1. Subscribe\n2. Not now\n0. Back',
+      last: 'CON Unlimited questions: 30 days for KES 20.\n1. Subscribe\n2. Not now\n0. Back',
     },
     { keys: ['2', '2', '0'], last: ACCOUNT_EN },
     { keys: ['2', '2', '00'], last: MAIN_EN },
@@ -83,13 +83,13 @@ describe('the default journey, key by key', () => {
   it('speaks Swahili to a phone that chose it before', () => {
     const sw = ctx({ profile: { lang: 'sw' } });
     expect(dial([], sw).screens[0]).toBe(MAIN_SW);
-    expect(dial(['1'], sw).screens.at(-1)).toBe('CON Andika swali lako (yamebaki 5 leo):\n0. Rudi');
+    expect(dial(['1'], sw).screens.at(-1)).toBe('CON Andika swali lako.\nYamebaki: 5\n0. Rudi');
     expect(dial(['1', ''], sw).screens.at(-1)).toBe(
-      'CON Tafadhali andika swali.\nAndika swali lako (yamebaki 5 leo):\n0. Rudi',
+      'CON Tafadhali andika swali.\nAndika swali lako.\nYamebaki: 5\n0. Rudi',
     );
     expect(dial(['9'], sw).screens.at(-1)).toBe(`CON Chaguo si sahihi.\n${MAIN_SW.slice(4)}`);
     expect(dial(['2'], sw).screens.at(-1)).toBe(
-      'CON Akaunti yangu\nMaswali yaliyobaki leo: 5\nMpango: Bure\nLugha: Kiswahili\n1. Badilisha lugha\n2. Jisajili\n0. Rudi',
+      'CON Akaunti yangu\nYamebaki: 5\nMpango: Bure\nLugha: Kiswahili\n1. Badilisha lugha\n2. Jisajili\n0. Rudi',
     );
   });
 
@@ -197,7 +197,7 @@ describe('asking a question', () => {
     const page = shown(asked, answer('Short.')).state;
     const r = press(page, '1', answer('Short.'));
     expect(r.effects).toEqual([{ type: 'feedback', questionId: 'q1', helpful: true }]);
-    expect(r.reply?.text).toBe('Thank you for your feedback!\n1. Ask another question\n2. Main menu');
+    expect(r.reply?.text).toBe('Thank you for your feedback!\n1. Another question\n2. Main menu');
     expect(press(page, '2', answer('Short.')).effects).toEqual([
       { type: 'feedback', questionId: 'q1', helpful: false },
     ]);
@@ -215,9 +215,7 @@ describe('asking a question', () => {
   it('turns a failure into its screen with a retry that asks again under a new id', () => {
     const failed = answer('', false, { failure: 'down' });
     const shownFailure = shown(asked, failed);
-    expect(shownFailure.reply.text).toBe(
-      'Sorry, the assistant is not available right now.\n1. Try again\n0. Back',
-    );
+    expect(shownFailure.reply.text).toBe('Sorry, the assistant is not available now.\n1. Try again\n0. Back');
     const retry = step(journey, shownFailure.state, '1', ctx({ answer: failed, hopId: 'q2' }));
     expect(retry.effects).toEqual([{ type: 'ask', question: 'what is malaria', questionId: 'q2' }]);
   });
@@ -249,7 +247,7 @@ describe('asking a question', () => {
   it('lifts the quota for a subscriber', () => {
     const subscribed = ctx({ questionsToday: 50, profile: { subscribedUntil: NOW + 1000 } });
     expect(dial(['1'], subscribed).screens.at(-1)).toBe(
-      'CON Type your question (unlimited left today):\n0. Back',
+      'CON Type your question.\nLeft today: unlimited\n0. Back',
     );
   });
 });

@@ -31,9 +31,9 @@ describe('every spelling of a number is one subscriber', () => {
     const spellings = ['+254711000203', '254711000203', '0711000203', '+254-711-000-203'];
     for (const [i, spelling] of spellings.entries())
       expect((await session(['', '1', `1*question ${i}`], spelling))[1]).toBe(
-        `CON Type your question (${5 - i} left today):\n0. Back`,
+        `CON Type your question.\nLeft today: ${5 - i}\n0. Back`,
       );
-    expect((await session(['', '2'], '0711000203'))[1]).toMatch(/\nQuestions left today: 1\n/);
+    expect((await session(['', '2'], '0711000203'))[1]).toMatch(/\nLeft today: 1\n/);
     await session(['', '2', '2*2', '2*2*1'], '254711000203');
     expect((await session(['', '1'], '+254 711 000 203'))[1]).toMatch(/unlimited/);
   });

@@ -67,7 +67,7 @@ describe('against the running gateway with a model', () => {
     );
     await page.getByRole('button', { name: '1', exact: true }).click(); // the keypad
     await page.getByRole('button', { name: 'Send' }).click();
-    expect(await screenAfterHop(page, 'con')).toBe('Type your question (5 left today):\n0. Back');
+    expect(await screenAfterHop(page, 'con')).toBe('Type your question.\nLeft today: 5\n0. Back');
     await page.keyboard.type('what is malaria'); // the reply field has the focus
     await page.keyboard.press('Enter');
     expect(await screenAfterHop(page, 'con')).toBe(
