@@ -10,7 +10,7 @@ import type { Answerer, ModelHealth } from './inference/types.ts';
 import type { InteractionLog } from './log/types.ts';
 import { type HopLogger, type Logger, lazyChild, REDACTED } from './logger.ts';
 import { createPhoneKeys, hashPhone, maskPhone } from './phone.ts';
-import { formatReply, type Hop, MAX_BODY_BYTES, parseHop } from './protocol/at.ts';
+import { ANSWER_PENDING_HEADER, formatReply, type Hop, MAX_BODY_BYTES, parseHop } from './protocol/at.ts';
 import { parseSessionEnd } from './protocol/events.ts';
 import { type GuardOptions, ipGuard, secretGuard } from './protocol/guard.ts';
 import type { SessionStore } from './session/types.ts';
@@ -88,7 +88,9 @@ export function createApp(deps: AppDeps): Hono {
       },
       'hop',
     );
-    return c.text(formatReply(outcome?.reply ?? fallback()), 200);
+    // AT ignores the header; `npm run dial` reads it to fetch an answer still being written.
+    const headers = outcome?.pending ? { [ANSWER_PENDING_HEADER]: '1' } : undefined;
+    return c.text(formatReply(outcome?.reply ?? fallback()), 200, headers);
   };
 
   /**

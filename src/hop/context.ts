@@ -2,7 +2,8 @@
 // way): the settings, the outcome, the step context built from what the hop read, and the polite
 // END past a rate limit. Pure.
 import { t } from '../engine/render.ts';
-import type { Journey, StepContext, StoredSession } from '../engine/types.ts';
+import { ANSWER_SCREEN } from '../engine/step.ts';
+import type { EngineState, Journey, StepContext, StoredSession } from '../engine/types.ts';
 import type { CountryCode } from '../phone.ts';
 import type { AnswerProgress, PhoneProfile, Reply } from '../types.ts';
 
@@ -24,6 +25,13 @@ export interface HopOutcome {
   reply: Reply;
   screen: string;
   lang: string;
+  /** The reply is "still thinking": the answer is being written (a tool may fetch it, issue 16). */
+  pending?: boolean;
+}
+
+/** Whether a session's state shows "still thinking" for an answer being written. */
+export function answerPending(state: EngineState): boolean {
+  return state.screen === ANSWER_SCREEN && state.view === 'wait';
 }
 
 /** What a hop read of the phone and the session, as the engine sees it. */

@@ -14,7 +14,14 @@ import type { HopLogger, Logger } from '../logger.ts';
 import { createPhoneKeys, hashPhone, type PhoneKeys } from '../phone.ts';
 import { type Hop, newInput } from '../protocol/at.ts';
 import type { HopKey, HopSnapshot, HopWrite, SessionStore } from '../session/types.ts';
-import { type HopOutcome, type HopSettings, limitedOutcome, refusedOutcome, stepContext } from './context.ts';
+import {
+  answerPending,
+  type HopOutcome,
+  type HopSettings,
+  limitedOutcome,
+  refusedOutcome,
+  stepContext,
+} from './context.ts';
 import { COMMIT_RESERVE_MS, createEffects, type EffectResult } from './effects.ts';
 import { createOneTripHops } from './one-trip.ts';
 
@@ -105,8 +112,9 @@ export function createHopHandler(deps: HopDeps) {
       // The same hop again (telcos resend): the same reply, no effects.
       if (stored && stored.text === hop.text) {
         await store.release(key, lease);
+        const pending = answerPending(stored.engine);
         return record(
-          { reply: stored.reply, screen: stored.screen, lang: stored.engine.lang },
+          { reply: stored.reply, screen: stored.screen, lang: stored.engine.lang, pending },
           'replay',
           input,
         );
@@ -162,7 +170,7 @@ export function createHopHandler(deps: HopDeps) {
         oneTrip.forget(hop.sessionId);
         logger.warn('session lease ran out before commit; state not stored');
       }
-      return record({ reply, screen, lang: state.lang }, 'ok', input);
+      return record({ reply, screen, lang: state.lang, pending: answerPending(state) }, 'ok', input);
     } catch (error) {
       await store.release(key, lease).catch(() => {});
       throw error;

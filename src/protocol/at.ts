@@ -6,6 +6,12 @@ import { normalizePhone } from '../phone.ts';
 import { cleanScreen, fitText, SCREEN_SEPTETS } from '../screen/fit.ts';
 import type { Reply } from '../types.ts';
 
+/**
+ * Set on a "still thinking" reply: the answer is being written and "1" fetches it. Not AT's: AT
+ * ignores it. Our own clients (npm run dial) read it to wait for an answer (issue 16).
+ */
+export const ANSWER_PENDING_HEADER = 'X-Answer-Pending';
+
 /** AT never sends more than a few hundred bytes; anything bigger is not AT (issue 2). */
 export const MAX_BODY_BYTES = 8 * 1024;
 const MAX_FIELD = { sessionId: 128, serviceCode: 64, phoneNumber: 32, networkCode: 32 } as const;

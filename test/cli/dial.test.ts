@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeOllama } from '../helpers/fake-ollama.ts';
+import { type FakeOllama, startFakeOllama } from '../helpers/fake-ollama.ts';
 import { freePort, type GatewayProcess, PROJECT_ROOT, startGateway } from '../helpers/gateway-process.ts';
 
 const WELCOME = { kind: 'CON', text: 'Welcome to Ask\n1. Ask a question\n2. My account\n3. Help\n4. About' };
@@ -53,6 +53,53 @@ describe('against the running gateway with a model', () => {
     const ids = sessionIds(run.stderr);
     expect(ids).toHaveLength(2);
     expect(ids[0]).not.toBe(ids[1]);
+  });
+});
+
+describe('against the running gateway with a slow model, piped', () => {
+  const ANSWER =
+    'Malaria is a disease that mosquitoes spread when they bite at night. Sleep under a treated net, ' +
+    'and clear standing water near the house. See a health worker at once if a child has a fever.';
+  let gateway: GatewayProcess;
+  let ollama: FakeOllama;
+  beforeAll(async () => {
+    ollama = await startFakeOllama();
+    ollama.set({ answer: ANSWER, firstTokenMs: 1500, tokenMs: 10 });
+    gateway = await startGateway({ OLLAMA_HOST: ollama.url, HOP_DEADLINE_MS: '1000' });
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+    await ollama?.close();
+  });
+
+  it('waits for an answer still being written, so a script reads it whole (issue 16)', async () => {
+    const run = await dial(
+      ['--url', `${gateway.url}/ussd`, '--phone', '+254711000103'],
+      '1\nwhat is malaria\n1\n1\n',
+    );
+    expect(run.code).toBe(0);
+    const shown = screens(run.stdout);
+    expect(shown.map((s) => s.text.split('\n').at(-2))).toEqual([
+      '3. Help',
+      'Left today: 5',
+      '1. More',
+      '2. Not helpful',
+      '1. Another question',
+    ]);
+    expect(shown.map((s) => s.text).join('\n')).not.toContain('Still working');
+    expect(`${shown[2]?.text.split('\n')[0]} ${shown[3]?.text.split('\n')[0]}`).toBe(ANSWER);
+    expect(run.stderr).toMatch(/answer still being written/);
+  });
+
+  it('with --wait 0, shows "still thinking" as it comes', async () => {
+    const run = await dial(
+      ['--url', `${gateway.url}/ussd`, '--phone', '+254711000104', '--wait', '0'],
+      '1\nwhy do mosquitoes bite\n', // not the question above: its answer is in the cache
+    );
+    expect(screens(run.stdout).at(-1)).toEqual({
+      kind: 'CON',
+      text: 'Still working on your answer.\n1. Get answer\n0. Back',
+    });
   });
 });
 
@@ -107,6 +154,24 @@ describe.concurrent("speaking AT's protocol (capture server)", () => {
         });
       }
       expect(run.stdout).toBe('CON\nNext\n\nCON\nNext\n\nEND\nDone\n\n');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('presses the key the pending header names until the answer is there, showing only the answer', async () => {
+    const server = await captureServer((_form, i) =>
+      i === 0
+        ? 'CON Menu'
+        : i < 3
+          ? { body: 'CON Still thinking\n1. Get answer', pending: '1' }
+          : 'CON The answer',
+    );
+    try {
+      const run = await dial(['--url', server.url], '1\n');
+      expect(run.code).toBe(0);
+      expect(server.hops.map((h) => h.form.get('text'))).toEqual(['', '1', '1*1', '1*1*1']);
+      expect(run.stdout).toBe('CON\nMenu\n\nCON\nThe answer\n\n');
     } finally {
       await server.close();
     }
@@ -209,7 +274,7 @@ interface Hop {
   raw: string;
   form: URLSearchParams;
 }
-type Reply = string | { status?: number; type?: string; body: string };
+type Reply = string | { status?: number; type?: string; body: string; pending?: string };
 
 /** A loopback server that records each hop and answers with `reply(form, index)`. */
 async function captureServer(reply: (form: URLSearchParams, index: number) => Reply) {
@@ -223,8 +288,11 @@ async function captureServer(reply: (form: URLSearchParams, index: number) => Re
       status = 200,
       type = 'text/plain; charset=utf-8',
       body,
+      pending,
     } = typeof r === 'string' ? { body: r } : r;
-    res.writeHead(status, { 'Content-Type': type }).end(body);
+    res
+      .writeHead(status, { 'Content-Type': type, ...(pending ? { 'X-Answer-Pending': pending } : {}) })
+      .end(body);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
