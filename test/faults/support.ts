@@ -48,8 +48,8 @@ export const SCREENS = {
   failure: (f: AnswerFailure) => `CON ${en(JOURNEY.texts.failure[f])}`,
   /** The first line of the start screen. */
   main: `CON ${mainScreen ? en(mainScreen.text).split('\n')[0] : ''}`,
-  /** The first line of the question screen (the part before its counter). */
-  ask: `CON ${en(JOURNEY.screens.get('ask')?.text ?? { en: '' }).split('(')[0]}`,
+  /** The question screen up to its counter (the first placeholder). */
+  ask: `CON ${en(JOURNEY.screens.get('ask')?.text ?? { en: '' }).split('{')[0]}`,
 };
 
 /** What one fault did, as printed in the summary. */
