@@ -89,3 +89,32 @@ export class KnowledgeError extends Error {
     );
   }
 }
+
+/** Daraja answered with an HTTP error and its body (`errorCode`, e.g. 400.002.02, and `errorMessage`). */
+export class PaymentHttpError extends Error {
+  override name = 'PaymentHttpError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`[payments] [daraja] HTTP ${status} ${code}: ${message}`, options);
+  }
+}
+
+/** Daraja could not be reached, or answered with something that is not its API. */
+export class PaymentNetworkError extends Error {
+  override name = 'PaymentNetworkError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(`[payments] [daraja] ${message}`, options);
+  }
+}
+
+/** Daraja did not answer in time: whether it acted on the request is unknown. */
+export class PaymentTimeoutError extends Error {
+  override name = 'PaymentTimeoutError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(`[payments] [daraja] ${message}`, options);
+  }
+}

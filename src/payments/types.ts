@@ -1,0 +1,58 @@
+// The payments boundary (issue 14): how accepting the offer turns into money. Two drivers:
+// intent.ts (the default, PAYMENTS_MODE=intent: accepting is recorded as intent and unlocks the
+// quota at once, no money moves) and mpesa.ts (Safaricom Daraja's M-Pesa Express, the STK push:
+// shared/research/sms-payments.md §2.2). Data and interfaces only.
+
+export type PaymentsMode = 'intent' | 'mpesa';
+
+/**
+ * Why a payment did not go through. Daraja's result codes (sms-payments.md §2.2; the third-party
+ * lists disagree beyond these, so any other code is `other` and its ResultDesc is kept):
+ * 1032 cancelled by the user, 1037 the phone could not be reached or nobody entered the PIN,
+ * 2001 wrong PIN, 1 insufficient balance. `expired`: no verdict from Daraja in time.
+ */
+export type PaymentFailure = 'cancelled' | 'no-answer' | 'wrong-pin' | 'insufficient' | 'other' | 'expired';
+
+/** An STK push to send: the phone gets the PIN prompt for `amount` whole shillings. */
+export interface PushRequest {
+  /** 2547XXXXXXXX (or 2541…): Daraja's PartyA and PhoneNumber. */
+  msisdn: string;
+  amount: number;
+}
+
+/** Daraja's synchronous answer to a push it accepted ("Success. Request accepted for processing"). */
+export interface PushAccepted {
+  merchantRequestId: string;
+  checkoutRequestId: string;
+  customerMessage: string;
+}
+
+/** What Daraja says became of a push: by its callback, or by the status query. */
+export type PaymentVerdict =
+  | {
+      kind: 'paid';
+      checkoutRequestId: string;
+      /** From the callback's metadata; null when the verdict came from the query, which has none. */
+      amount: number | null;
+      receipt: string | null;
+      msisdn: string | null;
+      resultDesc: string;
+    }
+  | {
+      kind: 'failed';
+      checkoutRequestId: string;
+      failure: PaymentFailure;
+      resultCode: number;
+      resultDesc: string;
+    };
+
+/** The query's answer: a verdict, or "The transaction is being processed". */
+export type QueryOutcome = PaymentVerdict | { kind: 'pending'; checkoutRequestId: string };
+
+/** The M-Pesa side: Daraja's two calls (the callback is parsed by daraja-wire.ts). */
+export interface MobileMoney {
+  /** Sends the STK push. Throws PaymentHttpError (Daraja refused), PaymentNetworkError, PaymentTimeoutError. */
+  push(request: PushRequest): Promise<PushAccepted>;
+  /** Asks Daraja what became of a push. Throws as push() does. */
+  query(checkoutRequestId: string): Promise<QueryOutcome>;
+}
