@@ -161,3 +161,67 @@ function problemsOf(env: Record<string, string>): readonly string[] {
   }
   return [];
 }
+describe('payments config', () => {
+  const mpesa = {
+    PAYMENTS_MODE: 'mpesa',
+    MPESA_CONSUMER_KEY: 'key',
+    MPESA_CONSUMER_SECRET: 'secret',
+    MPESA_SHORTCODE: '174379',
+    MPESA_PASSKEY: 'passkey',
+    MPESA_CALLBACK_URL: 'https://gw.example.org/mpesa/callback/0123456789abcdef',
+  };
+  const problems = (env: Record<string, string>) => {
+    try {
+      loadConfig(env);
+      return [];
+    } catch (e) {
+      return (e as ConfigError).problems;
+    }
+  };
+
+  it('defaults to intent, and takes a complete mpesa setup', () => {
+    expect(loadConfig({}).PAYMENTS_MODE).toBe('intent');
+    expect(loadConfig({}).MPESA_API_URL).toBe('https://api.safaricom.co.ke');
+    const c = loadConfig({ ...mpesa, MPESA_ALLOWED_IPS: '196.201.214.0/24' });
+    expect(c).toMatchObject({ PAYMENTS_MODE: 'mpesa', MPESA_TRANSACTION_TYPE: 'CustomerPayBillOnline' });
+    expect(c.MPESA_ALLOWED_IPS).toEqual(['196.201.214.0/24']);
+  });
+
+  it('names every variable mpesa needs and a price that is not whole shillings, with other problems', () => {
+    const names = problems({ PAYMENTS_MODE: 'mpesa', SUBSCRIPTION_PRICE: 'KES 20.50', PORT: 'x' }).map(
+      (p) => p.split('=')[0],
+    );
+    expect(names.sort()).toEqual([
+      'MPESA_CALLBACK_URL',
+      'MPESA_CONSUMER_KEY',
+      'MPESA_CONSUMER_SECRET',
+      'MPESA_PASSKEY',
+      'MPESA_SHORTCODE',
+      'PORT',
+      'SUBSCRIPTION_PRICE',
+    ]);
+    expect(problems({ SUBSCRIPTION_PRICE: 'KES 20.50' })).toEqual([]); // intent: any wording
+  });
+
+  it.each([
+    ['MPESA_CALLBACK_URL', 'http://gw.example.org/mpesa/callback/0123456789abcdef'],
+    ['MPESA_CALLBACK_URL', 'https://gw.example.org/mpesa/callback'],
+    ['MPESA_CALLBACK_URL', 'https://gw.example.org/mpesa/callback/short'],
+    ['MPESA_CALLBACK_URL', 'https://gw.example.org/cb/0123456789abcdef?x=1'],
+    ['MPESA_SHORTCODE', '17437a'],
+    ['MPESA_ACCOUNT_REFERENCE', 'Ask-a-question'],
+    ['MPESA_TRANSACTION_TYPE', 'CustomerPayBill'],
+    ['MPESA_PARTY_B', ''],
+  ])('refuses %s=%s', (name, value) => {
+    const env = { ...mpesa, [name]: value };
+    if (name === 'MPESA_PARTY_B') env['MPESA_TRANSACTION_TYPE'] = 'CustomerBuyGoodsOnline';
+    expect(problems(env).map((p) => p.split('=')[0])).toEqual([name]);
+  });
+
+  it('takes a loopback http callback, for a test against a fake Daraja', () => {
+    expect(
+      loadConfig({ ...mpesa, MPESA_CALLBACK_URL: 'http://127.0.0.1:3000/mpesa/callback/0123456789abcdef' })
+        .MPESA_CALLBACK_URL,
+    ).toContain('127.0.0.1');
+  });
+});
