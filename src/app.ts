@@ -9,6 +9,7 @@ import { createHopHandler, type HopOutcome, type HopSettings } from './hop/handl
 import type { Answerer, ModelHealth } from './inference/types.ts';
 import type { InteractionLog } from './log/types.ts';
 import { type HopLogger, type Logger, lazyChild, REDACTED } from './logger.ts';
+import type { Payments } from './payments/types.ts';
 import { createPhoneKeys, hashPhone, maskPhone } from './phone.ts';
 import { ANSWER_PENDING_HEADER, formatReply, type Hop, MAX_BODY_BYTES, parseHop } from './protocol/at.ts';
 import { parseSessionEnd } from './protocol/events.ts';
@@ -21,6 +22,8 @@ export interface AppDeps {
   store: SessionStore<StoredSession>;
   answerer: Answerer;
   log: InteractionLog;
+  /** PAYMENTS_MODE's driver; intent (no money moves) when not given. */
+  payments?: Payments;
   logger: Logger;
   settings: HopSettings & { guard: GuardOptions; sessionDriver: 'redis' | 'memory' };
   /** Sub-apps mounted at their path, e.g. ['/api', queryRoutes]. */

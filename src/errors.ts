@@ -118,3 +118,11 @@ export class PaymentTimeoutError extends Error {
     super(`[payments] [daraja] ${message}`, options);
   }
 }
+
+/** A payment could not be recorded durably: the phone is not asked to pay. */
+export class PaymentRecordError extends Error {
+  override name = 'PaymentRecordError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(`[payments] ${message}`, options);
+  }
+}

@@ -23,6 +23,7 @@ export function appSettings(config: Config): AppDeps['settings'] {
     tzOffsetMinutes: config.TIMEZONE_OFFSET_MINUTES,
     hopRatePerMinute: config.HOP_RATE_PER_MINUTE,
     questionRatePerMinute: config.QUESTION_RATE_PER_MINUTE,
+    payments: config.PAYMENTS_MODE,
     sessionDriver: config.REDIS_URL ? 'redis' : 'memory',
     guard: { secret: config.CALLBACK_SECRET, allowedIps: config.ALLOWED_IPS, trustProxy: config.TRUST_PROXY },
   };
@@ -66,6 +67,7 @@ export function journeyFacts(config: Config): BusinessFacts {
     dailyQuota: config.DAILY_QUESTION_QUOTA,
     price: config.SUBSCRIPTION_PRICE,
     days: config.SUBSCRIPTION_DAYS,
+    payments: config.PAYMENTS_MODE,
   };
 }
 

@@ -30,9 +30,25 @@ export interface AnswerProgress {
   source: 'model' | 'cache' | 'faq';
 }
 
+/** Why a payment did not go through (payments/types.ts explains each). */
+export type PaymentFailure = 'cancelled' | 'no-answer' | 'wrong-pin' | 'insufficient' | 'other' | 'expired';
+
+/** The phone's latest payment, as a hop sees it: enough to tell the user what became of it. */
+export interface PaymentNotice {
+  id: string;
+  status: 'pending' | 'paid' | 'failed';
+  failure?: PaymentFailure;
+  /** Epoch ms the payment was asked for. */
+  at: number;
+}
+
 /** What we keep per phone across sessions (keyed by the phone's keyed hash, never the number). */
 export interface PhoneProfile {
   lang?: Lang;
   /** Epoch ms until which the paid tier lifts the daily quota. */
   subscribedUntil?: number;
+  /** The latest payment (PAYMENTS_MODE=mpesa). */
+  payment?: PaymentNotice;
+  /** The id of the payment whose outcome the phone was last shown. */
+  paymentSeen?: string;
 }

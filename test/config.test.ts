@@ -213,7 +213,7 @@ describe('payments config', () => {
     ['MPESA_TRANSACTION_TYPE', 'CustomerPayBill'],
     ['MPESA_PARTY_B', ''],
   ])('refuses %s=%s', (name, value) => {
-    const env = { ...mpesa, [name]: value };
+    const env: Record<string, string> = { ...mpesa, [name]: value };
     if (name === 'MPESA_PARTY_B') env['MPESA_TRANSACTION_TYPE'] = 'CustomerBuyGoodsOnline';
     expect(problems(env).map((p) => p.split('=')[0])).toEqual([name]);
   });

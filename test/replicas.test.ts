@@ -149,6 +149,7 @@ describe('the hop rate counts each hop once, whichever way it takes', () => {
           tzOffsetMinutes: 0,
           hopRatePerMinute: 0,
           questionRatePerMinute: 0,
+          payments: 'intent',
         },
       });
       const id = sessionId();

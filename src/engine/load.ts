@@ -136,12 +136,12 @@ function assemble(
       case 'ask':
       case 'offer': {
         const { text: _x, back, ...rest } = s;
-        screens.set(id, { ...common, ...rest, back: back ?? id !== def.start } as Screen);
+        screens.set(id, { ...common, ...stripUndefined(rest), back: back ?? id !== def.start } as Screen);
         break;
       }
       default: {
         const { text: _x, ...rest } = s;
-        screens.set(id, { ...common, ...rest } as Screen);
+        screens.set(id, { ...common, ...stripUndefined(rest) } as Screen);
       }
     }
   }
@@ -152,7 +152,8 @@ function assemble(
     defaultLanguage: def.defaultLanguage,
     languageNames: def.languageNames,
     keys: def.keys,
-    texts: def.texts,
+    texts: stripUndefined(def.texts),
+    ...(def.payments ? { payments: def.payments } : {}),
     screens,
   };
 }

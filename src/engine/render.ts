@@ -6,7 +6,17 @@ import { septets } from '../screen/gsm7.ts';
 import type { Journey, LanguageOption, OfferScreen, Option, Screen, Text } from './types.ts';
 
 /** Placeholders a screen text may use; anything else in braces is a menu error. */
-export const PLACEHOLDERS = ['questions_left', 'quota', 'price', 'days', 'plan', 'language'] as const;
+export const PLACEHOLDERS = [
+  'questions_left',
+  'quota',
+  'price',
+  'days',
+  'plan',
+  'language',
+  // The subscription's last day ("2 Jan"), and why the latest payment failed (issue 14).
+  'until',
+  'reason',
+] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 export type Vars = Partial<Record<Placeholder, string>> & Record<`input.${string}`, string>;
 

@@ -65,6 +65,8 @@ const screen = z.discriminatedUnion('type', [
     accepted: screenId,
     declined: screenId,
     back: z.boolean().optional(),
+    whenSubscribed: screenId,
+    paying: screenId.optional(),
   }),
 ]);
 
@@ -94,6 +96,15 @@ export const SYSTEM_TEXT_NAMES = [
   'emptyQuestion',
 ] as const;
 
+const paymentReasons = z.strictObject({
+  cancelled: text,
+  'no-answer': text,
+  'wrong-pin': text,
+  insufficient: text,
+  other: text,
+  expired: text,
+});
+
 const journey = z.strictObject({
   start: screenId,
   languages: z.array(z.string().regex(/^[a-z]{2,3}$/)).min(1),
@@ -109,7 +120,13 @@ const journey = z.strictObject({
   texts: z.strictObject({
     ...Object.fromEntries(SYSTEM_TEXT_NAMES.map((n) => [n, text])),
     failure: failures,
-  } as Record<(typeof SYSTEM_TEXT_NAMES)[number], typeof text> & { failure: typeof failures }),
+    months: text.optional(),
+  } as Record<(typeof SYSTEM_TEXT_NAMES)[number], typeof text> & {
+    failure: typeof failures;
+    months: z.ZodOptional<typeof text>;
+  }),
+  // Required with PAYMENTS_MODE=mpesa (validate.ts): the screens of a payment's outcome.
+  payments: z.strictObject({ paid: screenId, failed: screenId, reasons: paymentReasons }).optional(),
 });
 
 export const MENU_FILE = z.strictObject({

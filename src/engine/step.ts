@@ -2,8 +2,9 @@
 // Pure (XState's pure transitions): no I/O, no clock, no randomness — time and ids come in
 // through StepContext, side effects go out as data for the handler to perform (issue 3).
 import type { Reply } from '../types.ts';
+import { acceptOffer, logOnce, subscribed, unseenOutcome } from './offer.ts';
 import { menuPages, t } from './render.ts';
-import type { Effect, EngineState, Journey, Screen, StepContext, StepResult, Text } from './types.ts';
+import type { Effect, EngineState, Journey, OfferVia, Screen, StepContext, StepResult, Text } from './types.ts';
 import { ANSWER_SCREEN, answerOf, answerView, errorReply, pagesOf, render, vars } from './view.ts';
 
 export { ANSWER_SCREEN, vars };
@@ -16,15 +17,23 @@ const MAX_TRAIL = 20;
  * screen is one input, however many '*' it holds.
  */
 export const MAX_WALKED_INPUTS = 64;
-const DAY_MS = 86_400_000;
 
-/** The first hop of a session: the start screen in the phone's remembered language. */
+/**
+ * The first hop of a session: the start screen in the phone's remembered language, or, once
+ * after a payment's outcome, the screen that tells it (paid until when, or why it failed).
+ */
 export function start(journey: Journey, ctx: StepContext): StepResult {
   const lang =
     ctx.profile.lang && journey.languages.includes(ctx.profile.lang)
       ? ctx.profile.lang
       : journey.defaultLanguage;
   const state: EngineState = { screen: journey.start, trail: [], lang, page: 0, inputs: {} };
+  const outcome = journey.payments ? unseenOutcome(ctx) : null;
+  if (outcome && journey.payments) {
+    const id = outcome.status === 'paid' ? journey.payments.paid : journey.payments.failed;
+    const shown = enter(journey, state, id, ctx, false);
+    return { ...shown, effects: [{ type: 'payment-seen', paymentId: outcome.id }, ...shown.effects] };
+  }
   return enter(journey, state, journey.start, ctx, false);
 }
 
@@ -75,20 +84,13 @@ export function step(journey: Journey, state: EngineState, input: string, ctx: S
       return { state: next, reply: null, effects: [{ type: 'ask', question: key, questionId: question.id }] };
     }
     case 'offer': {
-      if (key === '1') {
-        const next = enter(journey, state, screen.accepted, ctx, false);
-        const until = Math.max(ctx.now, ctx.profile.subscribedUntil ?? 0) + ctx.days * DAY_MS;
-        const effects: Effect[] = [
-          { type: 'tier', event: 'accept' },
-          { type: 'subscribe', until },
-        ];
-        return { ...next, effects: [...effects, ...next.effects] };
-      }
-      if (key === '2') {
-        const next = enter(journey, state, screen.declined, ctx, false);
-        return { ...next, effects: [{ type: 'tier', event: 'decline' }, ...next.effects] };
-      }
-      return invalid(journey, state, ctx);
+      // Subscribed since the offer was drawn (another session paid): never sold twice.
+      if (subscribed(ctx)) return enter(journey, state, screen.whenSubscribed, ctx, false);
+      if (key !== '1' && key !== '2') return invalid(journey, state, ctx);
+      const logged = logOnce(state, [{ event: key === '1' ? 'accept' : 'decline' }]);
+      const accepted = key === '1' ? acceptOffer(screen, ctx) : { next: screen.declined, effects: [] };
+      const next = enter(journey, logged.state, accepted.next, ctx, false);
+      return { ...next, effects: [...logged.effects, ...accepted.effects, ...next.effects] };
     }
     case 'end':
       return start(journey, ctx); // a closed session cannot take input; begin again
@@ -185,17 +187,22 @@ function enter(
   id: string,
   ctx: StepContext,
   push: boolean,
+  via: OfferVia = 'menu',
 ): StepResult {
   const screen = journey.screens.get(id);
   if (!screen) return { state, reply: errorReply(journey, state), effects: [] };
   const trail = push && state.screen !== id ? pushTrail(state.trail, state.screen) : state.trail;
   if (screen.type === 'ask' && quotaUsed(ctx)) {
-    const offer = enter(journey, { ...state, trail }, screen.whenQuotaUsed, ctx, false);
-    const effects: Effect[] = [
-      { type: 'tier', event: 'quota-hit' },
-      { type: 'tier', event: 'offer' },
-    ];
-    return { ...offer, effects: [...effects, ...offer.effects] };
+    const logged = logOnce(state, [{ event: 'quota-hit' }]);
+    const offer = enter(journey, { ...logged.state, trail }, screen.whenQuotaUsed, ctx, false, 'quota');
+    return { ...offer, effects: [...logged.effects, ...offer.effects] };
+  }
+  if (screen.type === 'offer') {
+    // A subscribed phone is never shown the offer (issue 14); validate.ts keeps this from looping.
+    if (subscribed(ctx)) return enter(journey, { ...state, trail }, screen.whenSubscribed, ctx, false);
+    const logged = logOnce(state, [{ event: 'offer', via }]);
+    const shown = show(journey, { ...logged.state, screen: id, page: 0, trail }, ctx);
+    return { ...shown, effects: logged.effects };
   }
   return show(journey, { ...state, screen: id, page: 0, trail }, ctx);
 }
@@ -278,8 +285,7 @@ function acceptsInput(screen: Extract<Screen, { type: 'input' }>, value: string)
 }
 
 function quotaUsed(ctx: StepContext): boolean {
-  const subscribed = (ctx.profile.subscribedUntil ?? 0) > ctx.now;
-  return !subscribed && ctx.questionsToday >= ctx.dailyQuota;
+  return !subscribed(ctx) && ctx.questionsToday >= ctx.dailyQuota;
 }
 
 function pushTrail(trail: string[], id: string): string[] {

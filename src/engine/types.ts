@@ -1,6 +1,6 @@
 // The menu engine's data: a journey (menus as data, loaded from menus/*.yaml) and the state of one
 // session in it. The engine is a pure state machine over these (step.ts); nothing here does I/O.
-import type { AnswerProgress, Lang, PhoneProfile, Reply } from '../types.ts';
+import type { AnswerProgress, Lang, PaymentFailure, PaymentNotice, PhoneProfile, Reply } from '../types.ts';
 
 /** Text in every language of the journey. */
 export type Text = Readonly<Record<Lang, string>>;
@@ -74,7 +74,11 @@ export interface LanguageScreen extends ScreenBase {
   back: boolean;
 }
 
-/** The paid tier's offer: 1 accept, 2 decline (intent only: no money moves). */
+/**
+ * The paid tier's offer: 1 accept, 2 decline. With PAYMENTS_MODE=intent accepting unlocks the
+ * quota at once (`accepted`); with mpesa it asks for the M-Pesa payment (`paying`: "check your
+ * phone"), and the subscription starts when the money is confirmed (issue 14).
+ */
 export interface OfferScreen extends ScreenBase {
   type: 'offer';
   accept: Text;
@@ -82,6 +86,10 @@ export interface OfferScreen extends ScreenBase {
   accepted: string;
   declined: string;
   back: boolean;
+  /** Shown instead of the offer to a phone already subscribed: it is never offered again. */
+  whenSubscribed: string;
+  /** Shown after accepting when the payment goes by M-Pesa (required with PAYMENTS_MODE=mpesa). */
+  paying?: string;
 }
 
 export type Screen = MenuScreen | InputScreen | AskScreen | EndScreen | LanguageScreen | OfferScreen;
@@ -113,6 +121,17 @@ export interface SystemTexts {
   badNumber: Text;
   /** The hint over the ask screen when the question is empty. */
   emptyQuestion: Text;
+  /** The twelve month names for {until}, space-separated ("Jan Feb …"): English when absent. */
+  months?: Text;
+}
+
+/** Where the next dial goes after a payment's outcome, and why a payment failed, in words. */
+export interface PaymentScreens {
+  /** The money was confirmed: shown once, on the next dial. */
+  paid: string;
+  /** The payment did not go through ({reason}), and how to try again. */
+  failed: string;
+  reasons: Readonly<Record<PaymentFailure, Text>>;
 }
 
 export interface Journey {
@@ -124,6 +143,8 @@ export interface Journey {
   languageNames: Text;
   keys: NavigationKeys;
   texts: SystemTexts;
+  /** Required with PAYMENTS_MODE=mpesa. */
+  payments?: PaymentScreens;
   screens: ReadonlyMap<string, Screen>;
 }
 
@@ -141,7 +162,12 @@ export interface EngineState {
   question?: { id: string; text: string };
   /** What the answer screen showed last, so the next key means what the user saw. */
   view?: AnswerView;
+  /** Funnel events already logged in this session: each is logged once per session (issue 14). */
+  funnel?: FunnelEvent[];
 }
+
+/** The steps of the paid tier's funnel that the engine sees (the payment's own come from payments/). */
+export type FunnelEvent = 'quota-hit' | 'offer' | 'accept' | 'decline';
 
 /** page: a page of the answer; wait: "still thinking"; failed: a failure with a retry; gone: no answer. */
 export type AnswerView = 'page' | 'wait' | 'failed' | 'gone';
@@ -165,6 +191,10 @@ export interface StepContext {
   dailyQuota: number;
   price: string;
   days: number;
+  /** intent: accepting the offer subscribes at once; mpesa: it asks for the payment. */
+  payments: 'intent' | 'mpesa';
+  /** Local time, for the dates shown ({until}). */
+  tzOffsetMinutes: number;
   /** The session's answer as far as it has got (from the session store). */
   answer: AnswerProgress | null;
 }
@@ -174,8 +204,17 @@ export type Effect =
   | { type: 'ask'; question: string; questionId: string }
   | { type: 'set-language'; lang: Lang }
   | { type: 'feedback'; questionId: string; helpful: boolean }
-  | { type: 'tier'; event: 'quota-hit' | 'offer' | 'accept' | 'decline' }
-  | { type: 'subscribe'; until: number };
+  | { type: 'tier'; event: FunnelEvent; via?: OfferVia }
+  | { type: 'subscribe'; until: number }
+  /** Ask for the M-Pesa payment: a durable record before the reply, the push after it. */
+  | { type: 'pay'; offer: string }
+  /** The outcome of this payment was shown: the next dial shows the start screen again. */
+  | { type: 'payment-seen'; paymentId: string };
+
+/** Where an offer was shown from: the quota screen (a question with none left) or a menu (My account). */
+export type OfferVia = 'quota' | 'menu';
+
+export type { PaymentNotice };
 
 export interface StepResult {
   state: EngineState;

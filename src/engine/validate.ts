@@ -7,6 +7,7 @@ import { SCREEN_SEPTETS } from '../screen/fit.ts';
 import { isGsmChar, septets } from '../screen/gsm7.ts';
 import {
   answerPageSeptets,
+  fill,
   menuPages,
   offerText,
   PLACEHOLDERS,
@@ -16,12 +17,15 @@ import {
   withHint,
 } from './render.ts';
 import type { Journey, Screen, Text } from './types.ts';
+import { MONTHS_EN } from './view.ts';
 
 /** Configured values that appear on screens, so their real length is checked. */
 export interface BusinessFacts {
   dailyQuota: number;
   price: string;
   days: number;
+  /** With mpesa the journey needs its payment screens (offer `paying`, journey `payments`). */
+  payments?: 'intent' | 'mpesa';
 }
 
 const MIN_ANSWER_PAGE = 80;
@@ -79,6 +83,14 @@ export function validateJourney(journey: Journey, journeyFile: string, facts: Bu
   for (const [name, text] of Object.entries(journey.texts.failure)) {
     checkText(journeyFile, `journey.texts.failure.${name}`, text);
   }
+  for (const lang of journey.texts.months ? languages : []) {
+    const months = t(journey.texts.months ?? {}, lang)
+      .trim()
+      .split(/\s+/);
+    if (months.length !== 12)
+      add(journeyFile, `journey.texts.months.${lang}`, `has ${months.length} month names; 12 are needed`);
+  }
+  checkPayments(journey, journeyFile, facts, add, checkText);
   const navKeys = [journey.keys.back, journey.keys.home, journey.keys.more].filter(
     (k): k is string => k !== null,
   );
@@ -112,6 +124,11 @@ export function validateJourney(journey: Journey, journeyFile: string, facts: Bu
     if (screen.type === 'offer') {
       checkText(screen.file, `${at}.accept`, screen.accept);
       checkText(screen.file, `${at}.decline`, screen.decline);
+      // An offer that leads a subscribed phone to an offer would loop.
+      if (journey.screens.get(screen.whenSubscribed)?.type === 'offer')
+        add(screen.file, `${at}.whenSubscribed`, 'must not be an offer screen');
+      if (facts.payments === 'mpesa' && screen.paying === undefined)
+        add(screen.file, `${at}.paying`, "required with PAYMENTS_MODE=mpesa: the 'check your phone' screen");
     }
   }
 
@@ -203,14 +220,19 @@ function worstCaseVars(journey: Journey, lang: string, facts: BusinessFacts): Va
   for (const s of journey.screens.values()) {
     if (s.type === 'input') inputs[`input.${s.save}`] = 'W'.repeat(s.validate?.maxLength ?? 40);
   }
+  const months = (journey.texts.months ? t(journey.texts.months, lang) : MONTHS_EN).split(/\s+/);
+  const until = `30 ${longest(...months)}`;
+  const reasons = journey.payments ? Object.values(journey.payments.reasons).map((r) => t(r, lang)) : [];
   return {
     ...inputs,
     questions_left: longest(String(facts.dailyQuota), t(journey.texts.unlimited, lang)),
     quota: String(facts.dailyQuota),
     price: facts.price,
     days: String(facts.days),
-    plan: longest(t(journey.texts.planFree, lang), t(journey.texts.planPaid, lang)),
+    plan: longest(t(journey.texts.planFree, lang), fill(t(journey.texts.planPaid, lang), { until })),
     language: longest(...journey.languages.map((l) => t(journey.languageNames, l))),
+    until,
+    reason: longest('', ...reasons),
   };
 }
 
@@ -230,6 +252,8 @@ function nextsOf(screen: Screen): [string, string][] {
       return [
         ['accepted', screen.accepted],
         ['declined', screen.declined],
+        ['whenSubscribed', screen.whenSubscribed],
+        ...(screen.paying === undefined ? [] : ([['paying', screen.paying]] as [string, string][])),
       ];
     case 'end':
       return [];
@@ -237,8 +261,13 @@ function nextsOf(screen: Screen): [string, string][] {
 }
 
 function unreachable(journey: Journey): string[] {
-  const seen = new Set([journey.start]);
-  const queue = [journey.start];
+  // A payment's outcome screens open a dial of their own.
+  const roots = [
+    journey.start,
+    ...(journey.payments ? [journey.payments.paid, journey.payments.failed] : []),
+  ];
+  const seen = new Set(roots);
+  const queue = [...roots];
   for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
     const screen = journey.screens.get(id);
     if (!screen) continue; // a dangling next, reported above
@@ -250,4 +279,28 @@ function unreachable(journey: Journey): string[] {
     }
   }
   return [...journey.screens.keys()].filter((id) => !seen.has(id));
+}
+
+type Add = (file: string, path: string, message: string) => void;
+
+/** The journey's payment screens: they exist, their reasons are written, and mpesa has them. */
+function checkPayments(
+  journey: Journey,
+  journeyFile: string,
+  facts: BusinessFacts,
+  add: Add,
+  checkText: (file: string, path: string, text: Text | undefined) => void,
+): void {
+  const p = journey.payments;
+  if (!p) {
+    if (facts.payments === 'mpesa')
+      add(journeyFile, 'journey.payments', 'required with PAYMENTS_MODE=mpesa: the paid and failed screens');
+    return;
+  }
+  for (const field of ['paid', 'failed'] as const) {
+    if (!journey.screens.has(p[field]))
+      add(journeyFile, `journey.payments.${field}`, `no screen '${p[field]}'`);
+  }
+  for (const [name, text] of Object.entries(p.reasons))
+    checkText(journeyFile, `journey.payments.reasons.${name}`, text);
 }

@@ -3,9 +3,11 @@
 // where the session goes, this module only draws it.
 import { septets } from '../screen/gsm7.ts';
 import type { AnswerProgress, Reply } from '../types.ts';
+import { subscribed } from './offer.ts';
 import {
   answerPages,
   answerScreen,
+  fill,
   menuPages,
   offerText,
   screenText,
@@ -21,17 +23,27 @@ const MIN_PARTIAL_SEPTETS = 60;
 /** The built-in screen that shows an answer, its pages and the rating. */
 export const ANSWER_SCREEN = '@answer';
 
+/** English month names, for a journey without its own `texts.months`. */
+export const MONTHS_EN = 'Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec';
+
 /** The placeholders' values for this session. */
 export function vars(journey: Journey, state: EngineState, ctx: StepContext): Vars {
-  const subscribed = (ctx.profile.subscribedUntil ?? 0) > ctx.now;
+  const paid = subscribed(ctx);
   const left = Math.max(0, ctx.dailyQuota - ctx.questionsToday);
+  const lang = state.lang;
+  const until = paid
+    ? localDate(journey, lang, (ctx.profile.subscribedUntil ?? 0) + ctx.tzOffsetMinutes * 60_000)
+    : '';
+  const failure = ctx.profile.payment?.failure;
   const v: Vars = {
-    questions_left: subscribed ? t(journey.texts.unlimited, state.lang) : String(left),
+    questions_left: paid ? t(journey.texts.unlimited, lang) : String(left),
     quota: String(ctx.dailyQuota),
     price: ctx.price,
     days: String(ctx.days),
-    plan: t(subscribed ? journey.texts.planPaid : journey.texts.planFree, state.lang),
-    language: t(journey.languageNames, state.lang),
+    plan: paid ? fill(t(journey.texts.planPaid, lang), { until }) : t(journey.texts.planFree, lang),
+    language: t(journey.languageNames, lang),
+    until,
+    reason: failure && journey.payments ? t(journey.payments.reasons[failure], lang) : '',
   };
   for (const key in state.inputs) v[`input.${key}`] = state.inputs[key] as string;
   return v;
@@ -99,6 +111,13 @@ export function pagesOf(journey: Journey, state: EngineState, progress: AnswerPr
   const text = progress.text.trim();
   if (septets(text) < MIN_PARTIAL_SEPTETS) return { pages: [], complete: true };
   return answerPages(journey, state.lang, /[.!?]$/.test(text) ? text : `${text}...`, true);
+}
+
+/** "2 Jan": the day of the month and the journey's month name, of a local time in ms. */
+export function localDate(journey: Journey, lang: string, localMs: number): string {
+  const d = new Date(localMs);
+  const months = (journey.texts.months ? t(journey.texts.months, lang) : MONTHS_EN).split(/\s+/);
+  return `${d.getUTCDate()} ${months[d.getUTCMonth()] ?? ''}`.trim();
 }
 
 export function errorReply(journey: Journey, state: EngineState): Reply {

@@ -19,6 +19,8 @@ export interface HopSettings {
   tzOffsetMinutes: number;
   hopRatePerMinute: number;
   questionRatePerMinute: number;
+  /** PAYMENTS_MODE: what accepting the offer does. */
+  payments: 'intent' | 'mpesa';
 }
 
 export interface HopOutcome {
@@ -51,6 +53,8 @@ export function stepContext(settings: HopSettings, facts: HopFacts, now: number,
     dailyQuota: settings.dailyQuota,
     price: settings.price,
     days: settings.days,
+    payments: settings.payments,
+    tzOffsetMinutes: settings.tzOffsetMinutes,
     answer: facts.answer,
   };
 }

@@ -3,12 +3,13 @@
 // stores what they change with the session's commit. An effect may end the hop early (a question
 // past the phone's rate): `limited` then says so and the rest are not performed.
 // Must not store the session or reply to AT: handler.ts does both, once, after every effect.
-import { answerPageSeptets } from '../engine/render.ts';
+import { answerPageSeptets, t } from '../engine/render.ts';
 import { showAnswer } from '../engine/step.ts';
 import type { Effect, EngineState, Journey, StepContext, StoredSession } from '../engine/types.ts';
 import type { Answerer } from '../inference/types.ts';
 import type { InteractionLog } from '../log/types.ts';
 import type { HopLogger } from '../logger.ts';
+import type { Payments } from '../payments/types.ts';
 import type { Hop } from '../protocol/at.ts';
 import type { HopSnapshot, SessionStore } from '../session/types.ts';
 import type { AnswerProgress, PhoneProfile, Reply } from '../types.ts';
@@ -22,6 +23,7 @@ export interface EffectDeps {
   store: SessionStore<StoredSession>;
   answerer: Answerer;
   log: InteractionLog;
+  payments: Payments;
   settings: HopSettings;
 }
 
@@ -59,7 +61,7 @@ type Handler<E extends Effect> = (
 type Handlers = { [K in Effect['type']]: Handler<Extract<Effect, { type: K }>> };
 
 export function createEffects(deps: EffectDeps) {
-  const { journey, store, answerer, log, settings } = deps;
+  const { journey, store, answerer, log, payments, settings } = deps;
 
   const handlers: Handlers = {
     'set-language': (effect, _scope, result) => {
@@ -78,7 +80,30 @@ export function createEffects(deps: EffectDeps) {
         event: effect.event,
         price: settings.price,
         days: settings.days,
+        mode: settings.payments,
+        ...(effect.via ? { via: effect.via } : {}),
       });
+    },
+
+    // Issue 14: the payment is recorded durably before the phone is told to expect the prompt;
+    // when it cannot be, the phone is told something went wrong instead, and nothing is pushed.
+    pay: async (_effect, { hop, phoneKey, arrivedAt, deadline, logger }, result) => {
+      try {
+        result.profile.payment = await payments.request({
+          sessionId: hop.sessionId,
+          phoneHash: phoneKey,
+          phone: hop.phoneNumber,
+          at: arrivedAt,
+          deadline: deadline - COMMIT_RESERVE_MS,
+        });
+      } catch (error) {
+        logger.error({ err: error }, 'payment not recorded: the phone is not asked to pay');
+        result.reply = { kind: 'END', text: t(journey.texts.error, result.state.lang) };
+      }
+    },
+
+    'payment-seen': (effect, _scope, result) => {
+      result.profile.paymentSeen = effect.paymentId;
     },
 
     feedback: (effect, { hop, phoneKey, arrivedAt }) => {

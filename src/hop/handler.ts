@@ -11,6 +11,8 @@ import type { Journey, StepResult, StoredSession } from '../engine/types.ts';
 import type { Answerer } from '../inference/types.ts';
 import type { InteractionLog } from '../log/types.ts';
 import type { HopLogger, Logger } from '../logger.ts';
+import { createIntentPayments } from '../payments/intent.ts';
+import type { Payments } from '../payments/types.ts';
 import { createPhoneKeys, hashPhone, type PhoneKeys } from '../phone.ts';
 import { type Hop, newInput } from '../protocol/at.ts';
 import type { HopKey, HopSnapshot, HopWrite, SessionStore } from '../session/types.ts';
@@ -32,6 +34,8 @@ export interface HopDeps {
   store: SessionStore<StoredSession>;
   answerer: Answerer;
   log: InteractionLog;
+  /** PAYMENTS_MODE's driver; intent (no money moves) when not given. */
+  payments?: Payments;
   logger: Logger;
   settings: HopSettings;
   /** The subscriber of each number as sent (default: one from the settings, cached). */
@@ -44,13 +48,14 @@ const LEASE_POLL_MS = 100;
 
 export function createHopHandler(deps: HopDeps) {
   const { journey, store, answerer, log, settings } = deps;
+  const payments = deps.payments ?? createIntentPayments();
   const clock = deps.clock ?? Date.now;
   const phones =
     deps.phones ??
     createPhoneKeys({ secret: settings.phoneHashSecret, defaultCountry: settings.defaultCountry });
 
   const oneTrip = createOneTripHops({ journey, store, settings, clock });
-  const effects = createEffects({ journey, store, answerer, log, settings });
+  const effects = createEffects({ journey, store, answerer, log, payments, settings });
 
   return async function handleHop(hop: Hop, arrivedAt: number, logger: HopLogger): Promise<HopOutcome> {
     const deadline = arrivedAt + settings.hopDeadlineMs;

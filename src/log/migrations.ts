@@ -159,6 +159,21 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE questions ADD COLUMN passages TEXT;
     `,
   },
+  {
+    version: 7,
+    name: 'the paid tier funnel',
+    // Issue 14: each step of the funnel with what it needs to be counted honestly: the payments
+    // mode (intent is labelled intent), where an offer was shown from, and for M-Pesa the payment,
+    // the shillings confirmed, the receipt and why a payment failed. Rows before this are intent.
+    sql: `
+      ALTER TABLE tier_events ADD COLUMN mode TEXT NOT NULL DEFAULT 'intent';
+      ALTER TABLE tier_events ADD COLUMN via TEXT;
+      ALTER TABLE tier_events ADD COLUMN payment_id TEXT;
+      ALTER TABLE tier_events ADD COLUMN amount INTEGER;
+      ALTER TABLE tier_events ADD COLUMN receipt TEXT;
+      ALTER TABLE tier_events ADD COLUMN reason TEXT;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

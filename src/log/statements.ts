@@ -78,8 +78,10 @@ const FEEDBACK_SQL = `
   VALUES (@at, @sessionId, @phoneHash, @questionId, @helpful)`;
 
 const TIER_SQL = `
-  INSERT INTO tier_events (at, session_id, phone_hash, event, price, days)
-  VALUES (@at, @sessionId, @phoneHash, @event, @price, @days)`;
+  INSERT INTO tier_events (at, session_id, phone_hash, event, price, days, mode, via, payment_id, amount,
+    receipt, reason)
+  VALUES (@at, @sessionId, @phoneHash, @event, @price, @days, @mode, @via, @paymentId, @amount, @receipt,
+    @reason)`;
 
 const PURGES: readonly [table: string, column: string][] = [
   ['hops', 'at'],
@@ -156,9 +158,21 @@ export function createLogWriter(db: Database): LogWriter {
         case 'feedback':
           feedback.run({ ...item.row, at: int(item.row.at), helpful: item.row.helpful ? 1 : 0 });
           return;
-        case 'tier':
-          tier.run({ ...item.row, at: int(item.row.at), days: int(item.row.days) });
+        case 'tier': {
+          const r = item.row;
+          tier.run({
+            ...r,
+            at: int(r.at),
+            days: int(r.days),
+            mode: r.mode ?? 'intent',
+            via: r.via ?? null,
+            paymentId: r.paymentId ?? null,
+            amount: intOrNull(r.amount ?? null),
+            receipt: r.receipt ?? null,
+            reason: r.reason ?? null,
+          });
           return;
+        }
       }
     },
     touchSessions(hops) {

@@ -87,14 +87,27 @@ export interface FeedbackRow {
   helpful: boolean;
 }
 
-/** The paid tier, MVP style: intent recorded honestly as intent; no money moves. */
+/**
+ * The paid tier's funnel (issue 14), each step once per session: the offer shown (`via` the quota
+ * screen or a menu), accepted or declined, and with M-Pesa the payment requested, then paid
+ * (amount, receipt), failed (why) or expired. `mode` labels intent apart from money.
+ */
 export interface TierRow {
   at: number;
   sessionId: string;
   phoneHash: string;
-  event: 'quota-hit' | 'offer' | 'accept' | 'decline';
+  event: 'quota-hit' | 'offer' | 'accept' | 'decline' | 'requested' | 'paid' | 'failed' | 'expired';
   price: string;
   days: number;
+  mode?: 'intent' | 'mpesa';
+  via?: 'quota' | 'menu';
+  /** Our payment's id (requested, paid, failed, expired). */
+  paymentId?: string;
+  /** Whole shillings confirmed (paid). */
+  amount?: number;
+  receipt?: string;
+  /** Why it failed, and Daraja's own words. */
+  reason?: string;
 }
 
 export interface LogStatus {

@@ -3,15 +3,17 @@
 // quota at once, no money moves) and mpesa.ts (Safaricom Daraja's M-Pesa Express, the STK push:
 // shared/research/sms-payments.md §2.2). Data and interfaces only.
 
+import type { PaymentFailure, PaymentNotice } from '../types.ts';
+
 export type PaymentsMode = 'intent' | 'mpesa';
 
 /**
- * Why a payment did not go through. Daraja's result codes (sms-payments.md §2.2; the third-party
- * lists disagree beyond these, so any other code is `other` and its ResultDesc is kept):
- * 1032 cancelled by the user, 1037 the phone could not be reached or nobody entered the PIN,
- * 2001 wrong PIN, 1 insufficient balance. `expired`: no verdict from Daraja in time.
+ * Why a payment did not go through (src/types.ts). Daraja's result codes (sms-payments.md §2.2;
+ * the third-party lists disagree beyond these, so any other code is `other` and its ResultDesc is
+ * kept): 1032 cancelled by the user, 1037 the phone could not be reached or nobody entered the
+ * PIN, 2001 wrong PIN, 1 insufficient balance. `expired`: no verdict from Daraja in time.
  */
-export type PaymentFailure = 'cancelled' | 'no-answer' | 'wrong-pin' | 'insufficient' | 'other' | 'expired';
+export type { PaymentFailure };
 
 /** An STK push to send: the phone gets the PIN prompt for `amount` whole shillings. */
 export interface PushRequest {
@@ -55,4 +57,28 @@ export interface MobileMoney {
   push(request: PushRequest): Promise<PushAccepted>;
   /** Asks Daraja what became of a push. Throws as push() does. */
   query(checkoutRequestId: string): Promise<QueryOutcome>;
+}
+
+/** A payment the hop asks for: written durably before the user is told, pushed after the reply. */
+export interface PaymentRequest {
+  sessionId: string;
+  /** The phone's keyed hash (the records' key) and its number (Daraja needs it). */
+  phoneHash: string;
+  phone: string;
+  /** Epoch ms the hop arrived. */
+  at: number;
+  /** The hop's deadline: a record written later than this is not pushed (the phone got the fallback). */
+  deadline: number;
+}
+
+/** The payments the gateway takes, as the hop and the composition root see them. */
+export interface Payments {
+  readonly mode: PaymentsMode;
+  /**
+   * Records the payment (durable when this resolves) and pushes it shortly after the hop's reply.
+   * Throws PaymentRecordError when it could not be recorded: the user is then not told to pay.
+   */
+  request(request: PaymentRequest): Promise<PaymentNotice>;
+  /** Stops the background work (pushes due, the query sweep) and waits for calls in flight. */
+  close(): Promise<void>;
 }

@@ -27,6 +27,8 @@ function ctx(over: Partial<StepContext> = {}): StepContext {
     dailyQuota: 5,
     price: 'KES 20',
     days: 30,
+    payments: 'intent',
+    tzOffsetMinutes: 180,
     answer: null,
     ...over,
   };
@@ -234,7 +236,7 @@ describe('asking a question', () => {
     );
     expect(r.effects).toEqual([
       { type: 'tier', event: 'quota-hit' },
-      { type: 'tier', event: 'offer' },
+      { type: 'tier', event: 'offer', via: 'quota' },
     ]);
     const accepted = step(journey, r.state, '1', used);
     expect(accepted.reply?.kind).toBe('END');

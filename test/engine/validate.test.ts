@@ -12,9 +12,9 @@ import { septets } from '../../src/screen/gsm7.ts';
 
 const FACTS = { dailyQuota: 5, price: 'KES 20', days: 30 };
 
-function problems(dir: string): string[] {
+function problems(dir: string, facts: Parameters<typeof loadJourney>[1] = FACTS): string[] {
   try {
-    loadJourney(dir, FACTS);
+    loadJourney(dir, facts);
   } catch (error) {
     if (error instanceof MenuError) return error.issues.map((i) => `${i.file} ${i.path}: ${i.message}`);
     throw error;
@@ -25,6 +25,15 @@ function problems(dir: string): string[] {
 describe('menu validation', () => {
   it('accepts the default journey', () => {
     expect(problems('menus')).toEqual([]);
+  });
+
+  it('asks a journey for its payment screens when payments go by M-Pesa', () => {
+    expect(problems('menus', { ...FACTS, payments: 'mpesa' })).toEqual([]);
+    expect(problems('test/fixtures/menus/ask-first', { ...FACTS, payments: 'mpesa' })).toEqual([
+      'journey.yaml journey.payments: required with PAYMENTS_MODE=mpesa: the paid and failed screens',
+      "journey.yaml screens.offer.paying: required with PAYMENTS_MODE=mpesa: the 'check your phone' screen",
+    ]);
+    expect(problems('test/fixtures/menus/ask-first')).toEqual([]);
   });
 
   it('reports every problem of every file at once', () => {
@@ -45,7 +54,7 @@ describe('menu validation', () => {
       'journey.yaml screens.main.text.en: not GSM-7 (a phone would show UCS-2, ~80 characters): "“”😀"',
       "journey.yaml screens.main.options[0].next: no screen 'nowhere'",
       "journey.yaml screens.main.options[1].key: key '0' clashes with a navigation key (back/home/more)",
-      'journey.yaml screens.orphan.text.sw: unknown placeholder {bogus}; known: {questions_left} {quota} {price} {days} {plan} {language} {input.<save>}',
+      'journey.yaml screens.orphan.text.sw: unknown placeholder {bogus}; known: {questions_left} {quota} {price} {days} {plan} {language} {until} {reason} {input.<save>}',
       "journey.yaml screens.orphan: not reachable from the start screen 'main'",
       "journey.yaml screens.long: not reachable from the start screen 'main'",
       "journey.yaml screens.long: the screen is 208 septets in 'en'; a screen holds 182",
@@ -68,6 +77,8 @@ describe('menu validation', () => {
       dailyQuota: 5,
       price: 'KES 20',
       days: 30,
+      payments: 'intent',
+      tzOffsetMinutes: 0,
       answer: null,
     };
     let r = start(journey, ctx);
