@@ -3,6 +3,7 @@
 // conversion. One self-contained document: no scripts, no external assets (the icon is an empty
 // data: URL, or browsers ask /favicon.ico, a 404), no build step. Pure.
 import { adminBanner } from './admin-banner.ts';
+import { conversion } from './funnel-text.ts';
 import type { DayFigures, Report } from './report.ts';
 import { reportTitle, SECTIONS } from './report-text.ts';
 
@@ -31,10 +32,10 @@ export function renderAdminPage(report: Report, links: PageLinks): string {
       1,
     ),
     barChart(
-      'Conversion (accepts / offers)',
+      'Conversion (phones paid, or accepted if intent, / phones offered)',
       days,
       (d) => [d.conversionRate],
-      (d) => `${d.day}: ${pct(d.conversionRate)} of ${d.offers} offers`,
+      (d) => `${d.day}: ${conversion(d)} of ${d.offered} phones offered`,
       1,
     ),
   ];

@@ -1,5 +1,6 @@
 // The report as plain text for a terminal: one aligned table per question the MVP asks (engage,
 // help, pay), a day per row and the window's total last, then the most asked topics. Pure.
+import { FUNNEL_COLUMNS, failureLine } from './funnel-text.ts';
 import type { KnowledgeFigures } from './knowledge.ts';
 import type { DayFigures, Figures, Report } from './report.ts';
 
@@ -27,19 +28,16 @@ const HELP: Column[] = [
   ['api questions', (f) => num(f.apiQuestions)],
 ];
 
-const PAY: Column[] = [
-  ['quota hits', (f) => num(f.quotaHits)],
-  ['offers', (f) => num(f.offers)],
-  ['accepts', (f) => num(f.accepts)],
-  ['declines', (f) => num(f.declines)],
-  ['conversion', (f) => pct(f.conversionRate)],
-];
+const PAY: Column[] = [['quota hits', (f) => num(f.quotaHits)], ...FUNNEL_COLUMNS];
 
 /** The report's three sections, shared by the text and the admin page so they show the same figures. */
 export const SECTIONS: readonly { title: string; columns: readonly Column[] }[] = [
   { title: 'Do users engage?', columns: ENGAGE },
   { title: 'Do the answers help?', columns: HELP },
-  { title: 'Will they pay? (intent only: no money moves yet)', columns: PAY },
+  {
+    title: 'Will they pay? (phones; conversion = paid / offered, or accepted / offered marked intent)',
+    columns: PAY,
+  },
 ];
 
 export function reportTitle(report: Report): string {
@@ -65,6 +63,7 @@ export function formatReportText(report: Report): string {
     ...(warning === null ? [] : [warning, '']),
     reportTitle(report),
     ...SECTIONS.flatMap((s) => ['', s.title, table(report.perDay, report.total, s.columns)]),
+    `Failed payments by reason: ${failureLine(report.total)}`,
     '',
     'Most asked (normalised questions)',
     ...list(report.topQuestions),

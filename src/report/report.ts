@@ -15,10 +15,12 @@
 // - Questions, latency, deadline cuts and cache hits count USSD questions (channel 'ussd'), whatever
 //   their outcome; /api/query questions are counted apart (apiQuestions). Tokens count both channels.
 //   Latency percentiles are nearest-rank over latency_ms. Questions per user = questions / dialers.
-// - Helpful rate = helpful ratings / ratings given that day. Conversion = accepts / offers.
+// - Helpful rate = helpful ratings / ratings given that day.
+// - The paid tier's funnel (offered, accepted, asked to pay, paid, revenue, conversion): funnel.ts.
 // - Topics: the most frequent normalised questions and keywords (EN + SW stopwords removed) of the window.
 import type { Database } from 'better-sqlite3';
 import { devSecretSince } from '../log/meta.ts';
+import { buildFunnel, emptyFunnel, type FunnelFigures } from './funnel.ts';
 import { type KnowledgeFigures, knowledgeFigures } from './knowledge.ts';
 import { keywords, normaliseQuestion, type TopicCount, topCounts } from './topics.ts';
 
@@ -30,7 +32,7 @@ export interface ReportOptions {
   top?: number;
 }
 
-export interface Figures {
+export interface Figures extends FunnelFigures {
   dialers: number;
   sessions: number;
   newUsers: number;
@@ -48,10 +50,6 @@ export interface Figures {
   helpful: number;
   helpfulRate: number | null;
   quotaHits: number;
-  offers: number;
-  accepts: number;
-  declines: number;
-  conversionRate: number | null;
   tokensIn: number;
   tokensOut: number;
   tokens: number;
@@ -176,19 +174,14 @@ export function buildReport(db: Database, options: ReportOptions): Report {
     }
   }
 
-  // Paid tier.
-  for (const r of q<{ d: number; qh: number; o: number; a: number; de: number }>(
-    `SELECT ${dayCol('at')} AS d, sum(event = 'quota-hit') AS qh, sum(event = 'offer') AS o,
-       sum(event = 'accept') AS a, sum(event = 'decline') AS de
-     FROM tier_events WHERE ${inRange('at')} GROUP BY d`,
+  // Paid tier: quota hits here, the funnel in funnel.ts.
+  for (const r of q<{ d: number; qh: number }>(
+    `SELECT ${dayCol('at')} AS d, count(*) AS qh FROM tier_events
+     WHERE event = 'quota-hit' AND ${inRange('at')} GROUP BY d`,
   )) {
-    for (const x of [at(r.d), total]) {
-      x.quotaHits += r.qh;
-      x.offers += r.o;
-      x.accepts += r.a;
-      x.declines += r.de;
-    }
+    for (const x of [at(r.d), total]) x.quotaHits += r.qh;
   }
+  const funnel = buildFunnel(db, range);
   for (const a of acc.values()) a.returningUsers = a.dialers - a.newUsers;
   total.sessions = [...acc.values()].reduce((s, a) => s + a.sessions, 0);
   total.returningUsers = total.dialers - total.newUsers;
@@ -203,8 +196,12 @@ export function buildReport(db: Database, options: ReportOptions): Report {
     days,
     from: dayOf(first),
     to: dayOf(today),
-    perDay: [...acc].map(([d, a]) => ({ day: dayOf(d), ...figures(a) })),
-    total: figures(total),
+    perDay: [...acc].map(([d, a]) => ({
+      day: dayOf(d),
+      ...figures(a),
+      ...(funnel.byDay.get(d) ?? emptyFunnel()),
+    })),
+    total: { ...figures(total), ...funnel.total },
     topQuestions: topCounts(asked, top),
     topKeywords: topCounts(
       asked.flatMap((text) => keywords(text)),
@@ -223,26 +220,26 @@ export function percentile(sorted: readonly number[], p: number): number | null 
 
 type Acc = Omit<
   Figures,
+  | keyof FunnelFigures
   | 'retentionD1'
   | 'retentionD7'
   | 'questionsPerUser'
   | 'latencyP50Ms'
   | 'latencyP95Ms'
   | 'helpfulRate'
-  | 'conversionRate'
   | 'tokens'
 > & { d1Cohort: number; d1Kept: number; d7Cohort: number; d7Kept: number; latencies: number[] };
 
 function emptyAcc(): Acc {
   return {
     ...{ dialers: 0, sessions: 0, newUsers: 0, returningUsers: 0, questions: 0, apiQuestions: 0 },
-    ...{ deadlineCuts: 0, cacheHits: 0, rated: 0, helpful: 0, quotaHits: 0, offers: 0, accepts: 0 },
-    ...{ declines: 0, tokensIn: 0, tokensOut: 0, d1Cohort: 0, d1Kept: 0, d7Cohort: 0, d7Kept: 0 },
+    ...{ deadlineCuts: 0, cacheHits: 0, rated: 0, helpful: 0, quotaHits: 0 },
+    ...{ tokensIn: 0, tokensOut: 0, d1Cohort: 0, d1Kept: 0, d7Cohort: 0, d7Kept: 0 },
     latencies: [],
   };
 }
 
-function figures(a: Acc): Figures {
+function figures(a: Acc): Omit<Figures, keyof FunnelFigures> {
   const { d1Cohort, d1Kept, d7Cohort, d7Kept, latencies, ...counts } = a;
   return {
     ...counts,
@@ -252,7 +249,6 @@ function figures(a: Acc): Figures {
     latencyP50Ms: percentile(latencies, 50),
     latencyP95Ms: percentile(latencies, 95),
     helpfulRate: ratio(a.helpful, a.rated),
-    conversionRate: ratio(a.accepts, a.offers),
     tokens: a.tokensIn + a.tokensOut,
   };
 }

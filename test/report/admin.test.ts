@@ -89,8 +89,10 @@ describe('admin page', () => {
     expect(total('Do users engage?')).toBe(
       ['3', '3', '3', '0', '-', '-', '1', '0.33'].map((c) => `<th>${c}</th>`).join(''),
     );
-    // quota hits 0, offers 1, accepts 1, declines 0, conversion 100%
-    expect(total('Will they pay?')).toBe(['0', '1', '1', '0', '100%'].map((c) => `<th>${c}</th>`).join(''));
+    // quota hits 0; 1 phone offered (quota screen), 1 accepted, nothing paid: conversion by intent
+    expect(total('Will they pay?')).toBe(
+      ['0', '1', '1/0', '1', '0', '0', '0', '0', '0', '0', '100% intent'].map((c) => `<th>${c}</th>`).join(''),
+    );
     expect(html).toMatch(/helpful.*100%/s);
     expect(html.match(/<svg /g)).toHaveLength(3);
     for (const caption of ['Daily users', 'Helpful rate', 'Conversion']) expect(html).toContain(caption);

@@ -2,6 +2,7 @@
 // below (local time is UTC+3; the window is 2026-01-01 .. 2026-01-10, "now" is Jan 10 20:00).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openLogReadOnly } from '../../src/report/read.ts';
+import { emptyFunnel, type FunnelFigures } from '../../src/report/funnel.ts';
 import { buildReport, type DayFigures, percentile, type Report } from '../../src/report/report.ts';
 import { formatReportText } from '../../src/report/report-text.ts';
 import { feedback, hop, question, sessionEnd, tier, useSeededLogFile } from '../log/fixtures.ts';
@@ -99,9 +100,16 @@ beforeAll(() => {
 const ZERO: Omit<DayFigures, 'day'> = {
   ...{ dialers: 0, sessions: 0, newUsers: 0, returningUsers: 0, retentionD1: null, retentionD7: null },
   ...{ questions: 0, apiQuestions: 0, questionsPerUser: null, latencyP50Ms: null, latencyP95Ms: null },
-  ...{ deadlineCuts: 0, cacheHits: 0, rated: 0, helpful: 0, helpfulRate: null, quotaHits: 0, offers: 0 },
-  ...{ accepts: 0, declines: 0, conversionRate: null, tokensIn: 0, tokensOut: 0, tokens: 0 },
+  ...{ deadlineCuts: 0, cacheHits: 0, rated: 0, helpful: 0, helpfulRate: null, quotaHits: 0 },
+  ...{ tokensIn: 0, tokensOut: 0, tokens: 0 },
+  ...emptyFunnel(),
 };
+
+/** The funnel of phones offered (all on the quota screen, in intent mode), accepted and declined. */
+const intent = (offered: number, accepted: number, declined: number): Partial<FunnelFigures> => ({
+  ...{ offered, offeredFromQuota: offered, accepted, declined },
+  ...{ conversionRate: accepted / offered, conversionBasis: 'intent' },
+});
 
 // Retention: a cohort's day-1 figure is known once D+1 < Jan 10, its day-7 once D+7 < Jan 10.
 const EXPECTED_DAYS: DayFigures[] = [
@@ -121,7 +129,8 @@ const EXPECTED_DAYS: DayFigures[] = [
       deadlineCuts: 1,
       cacheHits: 1,
     },
-    ...{ rated: 3, helpful: 2, helpfulRate: 2 / 3, quotaHits: 1, offers: 1, declines: 1, conversionRate: 0 },
+    // A shown the offer, declined it.
+    ...{ rated: 3, helpful: 2, helpfulRate: 2 / 3, quotaHits: 1, ...intent(1, 0, 1) },
     ...{ tokensIn: 30, tokensOut: 15, tokens: 45 },
   },
   {
@@ -130,7 +139,8 @@ const EXPECTED_DAYS: DayFigures[] = [
     // A (returning) and D (new). Cohort {D}: not on Jan 3, back on Jan 9 (= D+7).
     ...{ dialers: 2, sessions: 2, newUsers: 1, returningUsers: 1, retentionD1: 0, retentionD7: 1 },
     ...{ questions: 1, apiQuestions: 1, questionsPerUser: 1 / 2, latencyP50Ms: 4000, latencyP95Ms: 4000 },
-    ...{ rated: 1, helpful: 0, helpfulRate: 0, quotaHits: 2, offers: 2, accepts: 1, conversionRate: 1 / 2 },
+    // D and A shown the offer; D accepted; A's decline was on Jan 1, before this offer.
+    ...{ rated: 1, helpful: 0, helpfulRate: 0, quotaHits: 2, ...intent(2, 1, 0) },
     // q4 (5 + 5) and the API question (100 + 50).
     ...{ tokensIn: 105, tokensOut: 55, tokens: 160 },
   },
@@ -152,7 +162,7 @@ const EXPECTED_DAYS: DayFigures[] = [
     // D (returning) and E (new); E's day 1 is today, not over: null.
     ...{ dialers: 2, sessions: 2, newUsers: 1, returningUsers: 1 },
     ...{ questions: 1, questionsPerUser: 1 / 2, latencyP50Ms: 500, latencyP95Ms: 500 },
-    ...{ offers: 1, accepts: 1, conversionRate: 1, tokensIn: 1, tokensOut: 1, tokens: 2 },
+    ...{ ...intent(1, 1, 0), tokensIn: 1, tokensOut: 1, tokens: 2 },
   },
   { ...ZERO, day: '2026-01-10', dialers: 1, sessions: 1, returningUsers: 1, questionsPerUser: 0 },
 ];
@@ -177,7 +187,8 @@ describe('the report', () => {
       // USSD latencies 500 1000 2000 3000 4000: p50 = 3rd, p95 = 5th.
       ...{ questions: 5, apiQuestions: 1, questionsPerUser: 5 / 7, latencyP50Ms: 2000, latencyP95Ms: 4000 },
       ...{ deadlineCuts: 1, cacheHits: 1, rated: 4, helpful: 2, helpfulRate: 1 / 2 },
-      ...{ quotaHits: 3, offers: 4, accepts: 2, declines: 1, conversionRate: 1 / 2 },
+      // Phones offered in the window: A, D, E (B's offer was before it); D and E accepted, A declined.
+      ...{ quotaHits: 3, ...emptyFunnel(), ...intent(3, 2, 1) },
       ...{ tokensIn: 136, tokensOut: 71, tokens: 207 },
     });
   });
@@ -206,7 +217,7 @@ describe('the report', () => {
     expect(totalRow?.split(/\s+/)).toEqual(['total', '7', '12', '6', '1', '20%', '67%', '5', '0.71']);
     expect(lines[engageHeader]?.length).toBe(totalRow?.length);
     expect(text).toMatch(/total\s+2000\s+4000\s+1\s+1\s+4\s+50%\s+207\s+1/);
-    expect(text).toMatch(/total\s+3\s+4\s+2\s+1\s+50%/);
+    expect(text).toMatch(/total\s+3\s+3\s+3\/0\s+2\s+1\s+0\s+0\s+0\s+0\s+0\s+67% intent/);
     expect(text).toContain('  4  maize');
   });
 });

@@ -1,0 +1,165 @@
+// The paid tier's funnel on hand-worked datasets (issue 14 item 4): every figure worked out below.
+// Local time is UTC+3; the window is 2026-01-01 .. 2026-01-02, "now" is Jan 2 20:00.
+import { describe, expect, it } from 'vitest';
+import type { TierRow } from '../../src/log/types.ts';
+import { emptyFunnel } from '../../src/report/funnel.ts';
+import { openLogReadOnly } from '../../src/report/read.ts';
+import { buildReport, type Report } from '../../src/report/report.ts';
+import { formatReportText } from '../../src/report/report-text.ts';
+import { tier, useSeededLogFile } from '../log/fixtures.ts';
+
+const TZ = 180;
+const local = (day: number, h: number, m = 0) => Date.UTC(2026, 0, day, h, m) - TZ * 60_000;
+const NOW = local(2, 20);
+
+type Step = [phone: string, event: TierRow['event'], at: number, extra?: Partial<TierRow>];
+const quota = { via: 'quota' } as const;
+const menu = { via: 'menu' } as const;
+const paid = (amount: number, receipt: string) => ({ amount, receipt });
+const why = (reason: string) => ({ reason });
+
+// PAYMENTS_MODE=mpesa. Each phone's story:
+const MPESA: Step[] = [
+  // A: offered on the quota screen, pays.
+  ['A', 'offer', local(1, 9), quota],
+  ['A', 'accept', local(1, 9)],
+  ['A', 'requested', local(1, 9)],
+  ['A', 'paid', local(1, 9, 1), paid(20, 'RA00000001')],
+  // B: offered from My account, cancels the prompt; in a second session pays.
+  ['B', 'offer', local(1, 10), menu],
+  ['B', 'accept', local(1, 10)],
+  ['B', 'requested', local(1, 10)],
+  ['B', 'failed', local(1, 10, 1), why('cancelled')],
+  ['B', 'offer', local(1, 10, 5), menu],
+  ['B', 'accept', local(1, 10, 5)],
+  ['B', 'requested', local(1, 10, 5)],
+  ['B', 'paid', local(1, 10, 6), paid(20, 'RB00000001')],
+  // C: declines.
+  ['C', 'offer', local(1, 11), quota],
+  ['C', 'decline', local(1, 11)],
+  // D: wrong PIN.
+  ['D', 'offer', local(1, 12), menu],
+  ['D', 'accept', local(1, 12)],
+  ['D', 'requested', local(1, 12)],
+  ['D', 'failed', local(1, 12, 1), why('wrong-pin')],
+  // E: offered in two sessions (counted once), accepts, Daraja never answers: expired.
+  ['E', 'offer', local(1, 13), quota],
+  ['E', 'offer', local(1, 15), quota],
+  ['E', 'accept', local(1, 15)],
+  ['E', 'requested', local(1, 15)],
+  ['E', 'expired', local(1, 15, 10)],
+  // F: pays without an offer logged (a session walked past it): revenue, but no phone of a cohort.
+  ['F', 'accept', local(1, 16)],
+  ['F', 'requested', local(1, 16)],
+  ['F', 'paid', local(1, 16, 1), paid(20, 'RF00000001')],
+  // H: offered just before midnight, the money confirmed just after.
+  ['H', 'offer', local(1, 23, 58), menu],
+  ['H', 'accept', local(1, 23, 58)],
+  ['H', 'requested', local(1, 23, 59)],
+  ['H', 'paid', local(2, 0, 1), paid(20, 'RH00000001')],
+  // G: declines on day 2.
+  ['G', 'offer', local(2, 9), menu],
+  ['G', 'decline', local(2, 9)],
+  // I: not enough money, then cancels a second prompt: failed, last because cancelled.
+  ['I', 'offer', local(2, 10), quota],
+  ['I', 'accept', local(2, 10)],
+  ['I', 'requested', local(2, 10)],
+  ['I', 'failed', local(2, 10, 1), why('insufficient')],
+  ['I', 'requested', local(2, 10, 3)],
+  ['I', 'failed', local(2, 10, 4), why('cancelled')],
+];
+
+// PAYMENTS_MODE=intent, rows as the gateway logged them before issue 14 (no `via`): the issue's
+// "offers 5, accepts 4, declines 2, conversion 80 %". Accepts and declines from My account had no
+// offer row, and P1, already subscribed, accepted again.
+const LEGACY: Step[] = [
+  ...['P1', 'P2', 'P3', 'P4', 'P5'].map((p, i): Step => [p, 'offer', local(1, 9 + i)]),
+  ['P1', 'accept', local(1, 9)],
+  ['P2', 'accept', local(1, 10)],
+  ['Q1', 'accept', local(1, 11)],
+  ['P1', 'accept', local(1, 15)],
+  ['P3', 'decline', local(1, 11)],
+  ['Q2', 'decline', local(1, 12)],
+];
+
+const seed = (steps: Step[], mode: 'intent' | 'mpesa') =>
+  useSeededLogFile((log) => {
+    for (const [phoneHash, event, at, extra] of steps)
+      log.recordTier(
+        tier({
+          phoneHash,
+          event,
+          at,
+          sessionId: `s-${phoneHash}`,
+          ...(mode === 'mpesa' ? { mode } : {}),
+          ...extra,
+        }),
+      );
+  });
+const mpesaFile = seed(MPESA, 'mpesa');
+const legacyFile = seed(LEGACY, 'intent');
+
+function report(path: string): Report {
+  const db = openLogReadOnly(path);
+  try {
+    return buildReport(db, { days: 2, now: NOW, tzOffsetMinutes: TZ });
+  } finally {
+    db.close();
+  }
+}
+
+const funnelOf = (f: object | undefined) =>
+  Object.fromEntries(Object.keys(emptyFunnel()).map((k) => [k, (f as Record<string, unknown>)[k]]));
+
+describe('the funnel with M-Pesa', () => {
+  it('counts day 1: phones A B C D E H offered (F paid unoffered: revenue only)', () => {
+    expect(funnelOf(report(mpesaFile.path).perDay[0])).toEqual({
+      ...{ offered: 6, offeredFromQuota: 3, offeredFromMenu: 3 }, // A C E; B D H
+      ...{ accepted: 5, declined: 1, askedToPay: 5 }, // A B D E H; C
+      ...{ paid: 3, failed: 1, expired: 1, failures: { 'wrong-pin': 1 } }, // A B H; D; E
+      ...{ revenue: 60, conversionRate: 3 / 6, conversionBasis: 'paid' }, // A B F on day 1
+    });
+  });
+
+  it('counts day 2: G and I offered; H paid after midnight counts in day 2 revenue', () => {
+    expect(funnelOf(report(mpesaFile.path).perDay[1])).toEqual({
+      ...{ offered: 2, offeredFromQuota: 1, offeredFromMenu: 1 }, // I; G
+      ...{ accepted: 1, declined: 1, askedToPay: 1 }, // I; G
+      ...{ paid: 0, failed: 1, expired: 0, failures: { cancelled: 1 } }, // I, last failure cancelled
+      ...{ revenue: 20, conversionRate: 0, conversionBasis: 'paid' }, // H
+    });
+  });
+
+  it('counts the window: every phone once, at its first offer; no ratio above 100 %', () => {
+    const total = report(mpesaFile.path).total;
+    expect(funnelOf(total)).toEqual({
+      ...{ offered: 8, offeredFromQuota: 4, offeredFromMenu: 4 }, // A C E I; B D H G
+      ...{ accepted: 6, declined: 2, askedToPay: 6 }, // A B D E H I; C G
+      ...{ paid: 3, failed: 2, expired: 1, failures: { cancelled: 1, 'wrong-pin': 1 } },
+      ...{ revenue: 80, conversionRate: 3 / 8, conversionBasis: 'paid' },
+    });
+    for (const f of [...report(mpesaFile.path).perDay, total]) {
+      expect(f.accepted + f.declined).toBeLessThanOrEqual(f.offered);
+      expect(f.paid + f.failed + f.expired).toBeLessThanOrEqual(f.askedToPay);
+      expect(f.conversionRate ?? 0).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('prints the funnel with revenue and why payments failed', () => {
+    const text = formatReportText(report(mpesaFile.path));
+    expect(text).toMatch(/total\s+0\s+8\s+4\/4\s+6\s+2\s+6\s+3\s+2\s+1\s+80\s+38%\n/);
+    expect(text).toContain('Failed payments by reason: cancelled 1, wrong-pin 1');
+  });
+});
+
+describe('the funnel in intent mode, on the rows of the issue', () => {
+  it('counts phones: 5 offered, 2 accepted, 1 declined, conversion 40 % marked intent', () => {
+    const r = report(legacyFile.path);
+    expect(funnelOf(r.total)).toEqual({
+      ...emptyFunnel(),
+      ...{ offered: 5, offeredFromQuota: 5, accepted: 2, declined: 1 }, // P1 P2; P3 (Q1, Q2: no offer)
+      ...{ conversionRate: 2 / 5, conversionBasis: 'intent' },
+    });
+    expect(formatReportText(r)).toMatch(/total\s+0\s+5\s+5\/0\s+2\s+1\s+0\s+0\s+0\s+0\s+0\s+40% intent\n/);
+  });
+});
