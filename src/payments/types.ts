@@ -82,3 +82,79 @@ export interface Payments {
   /** Stops the background work (pushes due, the query sweep) and waits for calls in flight. */
   close(): Promise<void>;
 }
+
+/**
+ * A payment's life: `requested` (written before the phone is told; not yet pushed) → `pushed`
+ * (Daraja accepted the push: it has a CheckoutRequestID) → `paid` | `failed` | `expired`. `paid`
+ * is final; a late confirmation of an expired or failed payment still makes it paid (the money
+ * came). A push whose outcome is unknown (no answer, a crash mid-call) is never sent again: a
+ * second push is a second prompt, maybe a second payment.
+ */
+export type PaymentStatus = 'requested' | 'pushed' | 'paid' | 'failed' | 'expired';
+
+export interface PaymentRecord {
+  id: string;
+  phoneHash: string;
+  /** 2547…, kept until the payment is settled (to push, and to check the callback), then erased. */
+  msisdn: string | null;
+  sessionId: string;
+  /** Whole shillings asked for, and the days they buy. */
+  amount: number;
+  days: number;
+  status: PaymentStatus;
+  requestedAt: number;
+  /** When a push was started (its outcome is unknown until Daraja answers). */
+  pushStartedAt: number | null;
+  checkoutRequestId: string | null;
+  merchantRequestId: string | null;
+  /** When the query sweep looks at it next (a push not made, a verdict not come). */
+  nextCheckAt: number;
+  /** Queries made so far. */
+  queries: number;
+  settledAt: number | null;
+  failure: PaymentFailure | null;
+  resultCode: number | null;
+  resultDesc: string | null;
+  receipt: string | null;
+  /** Shillings confirmed (the callback's Amount; the query confirms without one: `amount`). */
+  paidAmount: number | null;
+  /** The end of the subscription this payment started or extended. */
+  subscribedUntil: number | null;
+}
+
+/** What became of a settle: applied now, or already so (a duplicate), or no such payment. */
+export type Settled =
+  | { applied: true; payment: PaymentRecord }
+  | { applied: false; payment: PaymentRecord | null };
+
+/** The payment records, kept in the records store beside the subscriptions they start. */
+export interface PaymentRecords {
+  /** Writes a new payment (status requested); by `deadline`, or not at all. */
+  createPayment(payment: PaymentRecord, deadline: number): Promise<void>;
+  /**
+   * Takes a payment for one process for `leaseMs` (a push or a query), if it is still open
+   * (requested or pushed) and nobody else holds it: the sweep of every replica, and a restarted
+   * one, take each payment once at a time. Null when it is not to be had.
+   */
+  claimPayment(id: string, now: number, leaseMs: number): Promise<PaymentRecord | null>;
+  /** Open payments whose next check is due and that nobody holds, oldest first. */
+  duePayments(now: number, limit: number): Promise<string[]>;
+  /** A push was started (claimed): its outcome is unknown from now until Daraja answers. */
+  startPush(id: string, now: number): Promise<void>;
+  /** Daraja accepted the push; the claim is released and the next check set. */
+  markPushed(id: string, accepted: PushAccepted, nextCheckAt: number): Promise<void>;
+  /** No verdict yet: the claim is released and the next check set. */
+  reschedule(id: string, nextCheckAt: number, queries: number): Promise<void>;
+  /**
+   * Applies a verdict once: a payment confirmed becomes paid and starts (or extends) the phone's
+   * subscription by its days in the same transaction; a failure or expiry is recorded on an open
+   * payment. Applying it again changes nothing (`applied: false`).
+   */
+  settlePayment(id: string, verdict: SettleVerdict, now: number): Promise<Settled>;
+  paymentByCheckout(checkoutRequestId: string): Promise<PaymentRecord | null>;
+}
+
+export type SettleVerdict =
+  | { kind: 'paid'; amount: number; receipt: string | null; resultDesc: string }
+  | { kind: 'failed'; failure: PaymentFailure; resultCode: number | null; resultDesc: string }
+  | { kind: 'expired'; resultDesc: string };

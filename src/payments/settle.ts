@@ -1,0 +1,157 @@
+// Applying Daraja's verdict on a payment (issue 14), whoever brings it: the STK callback, or the
+// status query of the sweep. The record is settled once (records store: idempotent, and a payment
+// confirmed starts the subscription in the same transaction); only a settle that applied logs the
+// funnel's step, tells the hops (the phone's profile) and sends the receipt by SMS. A callback is
+// believed only for a payment we asked for, for its amount and its phone: anything else changes
+// nothing and is logged.
+import type { InteractionLog } from '../log/types.ts';
+import type { Logger } from '../logger.ts';
+import type { PaymentNotice } from '../types.ts';
+import { parseStkCallback } from './daraja-wire.ts';
+import type { PaymentRecord, PaymentRecords, PaymentVerdict, SettleVerdict } from './types.ts';
+
+/** What the hops read of the phone: updated after a payment's outcome (the profile cache). */
+export type PaymentNotify = (
+  phoneHash: string,
+  update: { payment: PaymentNotice; subscribedUntil?: number },
+) => Promise<void>;
+
+/** Sends a text to a phone (src/sms/, issue 13), when SMS is configured. */
+export type SendSms = (msisdn: string, text: string) => Promise<void>;
+
+export interface SettleDeps {
+  records: PaymentRecords;
+  log: InteractionLog;
+  notify?: PaymentNotify | undefined;
+  sms?: SendSms | undefined;
+  price: string;
+  /** The keyed hash of a phone number as AT sends it (+2547…): the records' key. */
+  hashPhone: (phone: string) => string;
+  logger: Logger;
+  clock: () => number;
+}
+
+export type CallbackOutcome = 'applied' | 'duplicate' | 'unknown' | 'mismatch' | 'invalid';
+
+export function createSettler(deps: SettleDeps) {
+  const { records, log, logger, clock } = deps;
+
+  /** Settles `payment` (as read before) with `verdict`; the funnel, the profile and SMS when it applied. */
+  async function settle(
+    payment: PaymentRecord,
+    verdict: SettleVerdict,
+    source: 'callback' | 'query' | 'push',
+  ) {
+    const now = clock();
+    const result = await records.settlePayment(payment.id, verdict, now);
+    if (!result.applied) return false;
+    const settled = result.payment;
+    const fields = { paymentId: settled.id, source, status: settled.status };
+    if (verdict.kind === 'paid') logger.info({ ...fields, receipt: verdict.receipt }, '[payments] paid');
+    else logger.info({ ...fields, desc: verdict.resultDesc }, `[payments] ${settled.status}`);
+    log.recordTier({
+      at: now,
+      sessionId: settled.sessionId,
+      phoneHash: settled.phoneHash,
+      event: verdict.kind,
+      price: deps.price,
+      days: settled.days,
+      mode: 'mpesa',
+      paymentId: settled.id,
+      ...(verdict.kind === 'paid'
+        ? { amount: verdict.amount, ...(verdict.receipt ? { receipt: verdict.receipt } : {}) }
+        : { reason: verdict.kind === 'failed' ? verdict.failure : 'expired' }),
+    });
+    const notice: PaymentNotice = {
+      id: settled.id,
+      status: settled.status === 'paid' ? 'paid' : 'failed',
+      at: settled.requestedAt,
+      ...(verdict.kind === 'failed' ? { failure: verdict.failure } : {}),
+      ...(verdict.kind === 'expired' ? { failure: 'expired' as const } : {}),
+    };
+    const until = settled.subscribedUntil ?? undefined;
+    // The record is the truth and is written: a profile or SMS that fails is logged, not retried here.
+    await deps
+      .notify?.(settled.phoneHash, {
+        payment: notice,
+        ...(until === undefined ? {} : { subscribedUntil: until }),
+      })
+      .catch((err: unknown) => logger.warn({ err, paymentId: settled.id }, '[payments] profile not updated'));
+    if (verdict.kind === 'paid' && deps.sms && payment.msisdn && until !== undefined) {
+      const text = `Payment of ${deps.price} received${verdict.receipt ? ` (M-Pesa ${verdict.receipt})` : ''}. Ask: unlimited questions until ${new Date(until).toISOString().slice(0, 10)}.`;
+      await deps
+        .sms(payment.msisdn, text)
+        .catch((err: unknown) => logger.warn({ err }, '[payments] receipt SMS not sent'));
+    }
+    return true;
+  }
+
+  /** Daraja's STK callback: believed only for our push, its amount and its phone. */
+  async function callback(body: unknown): Promise<CallbackOutcome> {
+    const parsed = parseStkCallback(body);
+    if (!parsed.ok) {
+      logger.warn({ error: parsed.error }, '[payments] callback refused: not an STK callback');
+      return 'invalid';
+    }
+    const { verdict } = parsed;
+    const payment = await records.paymentByCheckout(verdict.checkoutRequestId);
+    if (!payment) {
+      // Nothing we asked for. A paid one is logged loudly, with its receipt, to be reconciled.
+      const level = verdict.kind === 'paid' ? 'error' : 'warn';
+      logger[level](
+        {
+          checkoutRequestId: verdict.checkoutRequestId,
+          ...(verdict.kind === 'paid' ? { receipt: verdict.receipt } : {}),
+        },
+        '[payments] callback for a request we do not know: nothing changed',
+      );
+      return 'unknown';
+    }
+    if (verdict.kind === 'paid' && !matches(payment, verdict, deps.hashPhone)) {
+      logger.error(
+        { paymentId: payment.id, amount: verdict.amount, expected: payment.amount, receipt: verdict.receipt },
+        '[payments] callback does not match its request (amount or phone): nothing changed',
+      );
+      return 'mismatch';
+    }
+    return (await settle(payment, toSettle(verdict, payment), 'callback')) ? 'applied' : 'duplicate';
+  }
+
+  return { settle, callback };
+}
+
+/** The verdict as the records store applies it; the query confirms without an amount: ours. */
+export function toSettle(verdict: PaymentVerdict, payment: PaymentRecord): SettleVerdict {
+  if (verdict.kind === 'paid')
+    return {
+      kind: 'paid',
+      amount: verdict.amount ?? payment.amount,
+      receipt: verdict.receipt,
+      resultDesc: verdict.resultDesc,
+    };
+  return {
+    kind: 'failed',
+    failure: verdict.failure,
+    resultCode: verdict.resultCode,
+    resultDesc: verdict.resultDesc,
+  };
+}
+
+/**
+ * A confirmation for the shillings we asked for, from the phone we asked: the callback's
+ * PhoneNumber (2547…) against the number we pushed to while we hold it (digits Daraja masks with
+ * '*' match any), or against the phone's keyed hash once the number is erased (a late confirmation
+ * of a payment settled as failed or expired; a masked number then cannot be told apart).
+ */
+function matches(
+  payment: PaymentRecord,
+  verdict: Extract<PaymentVerdict, { kind: 'paid' }>,
+  hashPhone: (phone: string) => string,
+): boolean {
+  if (verdict.amount !== payment.amount) return false;
+  const given = verdict.msisdn ?? '';
+  const expected = payment.msisdn;
+  if (expected !== null)
+    return given.length === expected.length && [...given].every((c, i) => c === '*' || c === expected[i]);
+  return given.includes('*') || hashPhone(`+${given}`) === payment.phoneHash;
+}
