@@ -279,6 +279,7 @@ describe('walking a session we have no state for', () => {
       { type: 'set-language', lang: 'en' },
     ]);
     expect(walk(journey, '2*2*1', ctx()).effects).toEqual([
+      { type: 'tier', event: 'offer', via: 'menu' }, // the offer the walk passed through (issue 14)
       { type: 'tier', event: 'accept' },
       { type: 'subscribe', until: NOW + 30 * 86_400_000 },
     ]);
