@@ -31,6 +31,8 @@ export interface EffectDeps {
 export interface EffectScope {
   hop: Hop;
   phoneKey: string;
+  /** The phone number in E.164 (+2547…), as the subscriber is known everywhere. */
+  e164: string;
   arrivedAt: number;
   deadline: number;
   snapshot: HopSnapshot<StoredSession>;
@@ -87,12 +89,12 @@ export function createEffects(deps: EffectDeps) {
 
     // Issue 14: the payment is recorded durably before the phone is told to expect the prompt;
     // when it cannot be, the phone is told something went wrong instead, and nothing is pushed.
-    pay: async (_effect, { hop, phoneKey, arrivedAt, deadline, logger }, result) => {
+    pay: async (_effect, { hop, phoneKey, e164, arrivedAt, deadline, logger }, result) => {
       try {
         result.profile.payment = await payments.request({
           sessionId: hop.sessionId,
           phoneHash: phoneKey,
-          phone: hop.phoneNumber,
+          phone: e164,
           at: arrivedAt,
           deadline: deadline - COMMIT_RESERVE_MS,
         });

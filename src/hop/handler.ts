@@ -147,7 +147,7 @@ export function createHopHandler(deps: HopDeps) {
       };
       await effects.perform(
         result.effects,
-        { hop, phoneKey, arrivedAt, deadline, snapshot, ctx, logger },
+        { hop, phoneKey, e164: subscriber.e164, arrivedAt, deadline, snapshot, ctx, logger },
         done,
       );
       if (done.limited) {
