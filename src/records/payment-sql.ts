@@ -1,0 +1,263 @@
+// The payment records' SQL (issue 14), run where the records store runs its SQL (on the SQLite
+// worker thread): one function per PaymentRecords method. Writes are one transaction each, ending
+// with the file's writability check; every one is conditional on the payment's status or claim,
+// so a retry, a replica or a second callback changes nothing twice. A payment confirmed becomes
+// paid and adds its subscription (id = the payment's id: once) in the same transaction.
+import type { Database } from 'better-sqlite3';
+import type {
+  PaymentRecord,
+  PaymentStatus,
+  PushAccepted,
+  Settled,
+  SettleVerdict,
+} from '../payments/types.ts';
+
+/** What the payment SQL needs of the open file (sqlite/file.ts OpenFile has it). */
+export interface PaymentSqlFile {
+  writer: Database;
+  reader: Database;
+  prepared<T>(key: string, make: (file: PaymentSqlFile) => T): T;
+  guard(): void;
+}
+
+const DAY_MS = 86_400_000;
+const OPEN = `status IN ('requested', 'pushed')`;
+const COLUMNS = `id, phone_hash, msisdn, session_id, amount, days, status, requested_at, push_started_at,
+  checkout_request_id, merchant_request_id, next_check_at, queries, settled_at, failure, result_code,
+  result_desc, receipt, paid_amount, subscribed_until`;
+
+interface Row {
+  id: string;
+  phone_hash: string;
+  msisdn: string | null;
+  session_id: string;
+  amount: number;
+  days: number;
+  status: PaymentStatus;
+  requested_at: number;
+  push_started_at: number | null;
+  checkout_request_id: string | null;
+  merchant_request_id: string | null;
+  next_check_at: number;
+  queries: number;
+  settled_at: number | null;
+  failure: PaymentRecord['failure'];
+  result_code: number | null;
+  result_desc: string | null;
+  receipt: string | null;
+  paid_amount: number | null;
+  subscribed_until: number | null;
+}
+
+function statements(file: PaymentSqlFile) {
+  return file.prepared('payments', ({ writer, reader }) => {
+    const write = <A extends unknown[], R>(fn: (...args: A) => R) =>
+      writer.transaction((...args: A) => {
+        const result = fn(...args);
+        file.guard();
+        return result;
+      });
+    const get = writer.prepare<[string], Row>(`SELECT ${COLUMNS} FROM payments WHERE id = ?`);
+    const insert = writer.prepare(
+      `INSERT INTO payments (${COLUMNS}, claimed_until) VALUES (@id, @phoneHash, @msisdn, @sessionId, @amount,
+         @days, @status, @requestedAt, @pushStartedAt, @checkoutRequestId, @merchantRequestId, @nextCheckAt,
+         @queries, @settledAt, @failure, @resultCode, @resultDesc, @receipt, @paidAmount, @subscribedUntil, 0)
+       ON CONFLICT (id) DO NOTHING`,
+    );
+    const claim = writer.prepare<[number, string, number], Row>(
+      `UPDATE payments SET claimed_until = ? WHERE id = ? AND ${OPEN} AND claimed_until <= ?
+       RETURNING ${COLUMNS}`,
+    );
+    const due = reader.prepare<[number, number, number], { id: string }>(
+      `SELECT id FROM payments WHERE ${OPEN} AND next_check_at <= ? AND claimed_until <= ?
+       ORDER BY next_check_at LIMIT ?`,
+    );
+    const startPush = writer.prepare<[number, string]>(
+      `UPDATE payments SET push_started_at = ? WHERE id = ? AND status = 'requested'`,
+    );
+    const pushed = writer.prepare<[string, string, number, string]>(
+      `UPDATE payments SET status = 'pushed', checkout_request_id = ?, merchant_request_id = ?,
+         next_check_at = ?, claimed_until = 0 WHERE id = ? AND status = 'requested'`,
+    );
+    const reschedule = writer.prepare<[number, number, string]>(
+      `UPDATE payments SET next_check_at = ?, queries = ?, claimed_until = 0 WHERE id = ? AND ${OPEN}`,
+    );
+    // Paid is final; a late confirmation of a failed or expired payment is still the money.
+    const paid = writer.prepare(
+      `UPDATE payments SET status = 'paid', settled_at = @now, paid_amount = @amount, receipt = @receipt,
+         result_code = 0, result_desc = @resultDesc, failure = NULL, msisdn = NULL, claimed_until = 0
+       WHERE id = @id AND status != 'paid'`,
+    );
+    const failed = writer.prepare(
+      `UPDATE payments SET status = 'failed', settled_at = @now, failure = @failure, result_code = @resultCode,
+         result_desc = @resultDesc, msisdn = NULL, claimed_until = 0
+       WHERE id = @id AND status IN ('requested', 'pushed', 'expired')`,
+    );
+    const expired = writer.prepare(
+      `UPDATE payments SET status = 'expired', settled_at = @now, result_desc = @resultDesc, msisdn = NULL,
+         claimed_until = 0 WHERE id = @id AND ${OPEN}`,
+    );
+    const lastEnd = writer.prepare<[string], { until: number | null }>(
+      'SELECT max(ends_at) AS until FROM subscriptions WHERE phone_hash = ?',
+    );
+    const subscribe = writer.prepare(
+      `INSERT INTO subscriptions (id, phone_hash, starts_at, ends_at, source, session_id, reference, created_at)
+       VALUES (@id, @phoneHash, @startsAt, @endsAt, 'mpesa', @sessionId, @id, @now) ON CONFLICT (id) DO NOTHING`,
+    );
+    const until = writer.prepare<[number, string]>('UPDATE payments SET subscribed_until = ? WHERE id = ?');
+    const byCheckout = reader.prepare<[string], Row>(
+      `SELECT ${COLUMNS} FROM payments WHERE checkout_request_id = ?`,
+    );
+
+    return {
+      due,
+      byCheckout,
+      create: write((p: PaymentRecord) => {
+        insert.run(p);
+      }),
+      claim: write((id: string, now: number, leaseMs: number) => claim.get(now + leaseMs, id, now)),
+      startPush: write((id: string, now: number) => {
+        startPush.run(now, id);
+      }),
+      pushed: write((id: string, a: PushAccepted, nextCheckAt: number) => {
+        pushed.run(a.checkoutRequestId, a.merchantRequestId, nextCheckAt, id);
+      }),
+      reschedule: write((id: string, nextCheckAt: number, queries: number) => {
+        reschedule.run(nextCheckAt, queries, id);
+      }),
+      settle: write(
+        (id: string, v: SettleVerdict, now: number): { applied: boolean; row: Row | undefined } => {
+          let changes = 0;
+          if (v.kind === 'paid') {
+            changes = paid.run({
+              id,
+              now,
+              amount: v.amount,
+              receipt: v.receipt,
+              resultDesc: v.resultDesc,
+            }).changes;
+            const row = get.get(id);
+            if (changes === 1 && row) {
+              // The subscription runs from now, or from the end of the one the phone already has.
+              const startsAt = Math.max(now, lastEnd.get(row.phone_hash)?.until ?? 0);
+              const endsAt = startsAt + row.days * DAY_MS;
+              subscribe.run({
+                id,
+                phoneHash: row.phone_hash,
+                startsAt,
+                endsAt,
+                sessionId: row.session_id,
+                now,
+              });
+              until.run(endsAt, id);
+            }
+          } else if (v.kind === 'failed') {
+            changes = failed.run({
+              id,
+              now,
+              failure: v.failure,
+              resultCode: v.resultCode,
+              resultDesc: v.resultDesc,
+            }).changes;
+          } else {
+            changes = expired.run({ id, now, resultDesc: v.resultDesc }).changes;
+          }
+          return { applied: changes === 1, row: get.get(id) };
+        },
+      ),
+    };
+  });
+}
+
+export const PAYMENT_HANDLERS = {
+  'payments.create': (file: PaymentSqlFile, a: { payment: PaymentRecord }): null => {
+    statements(file).create.immediate(a.payment);
+    return null;
+  },
+  'payments.claim': (
+    file: PaymentSqlFile,
+    a: { id: string; now: number; leaseMs: number },
+  ): PaymentRecord | null => {
+    const row = statements(file).claim.immediate(a.id, a.now, a.leaseMs);
+    return row ? fromRow(row) : null;
+  },
+  'payments.due': (file: PaymentSqlFile, a: { now: number; limit: number }): string[] =>
+    statements(file)
+      .due.all(a.now, a.now, a.limit)
+      .map((r) => r.id),
+  'payments.startPush': (file: PaymentSqlFile, a: { id: string; now: number }): null => {
+    statements(file).startPush.immediate(a.id, a.now);
+    return null;
+  },
+  'payments.markPushed': (
+    file: PaymentSqlFile,
+    a: { id: string; accepted: PushAccepted; nextCheckAt: number },
+  ): null => {
+    statements(file).pushed.immediate(a.id, a.accepted, a.nextCheckAt);
+    return null;
+  },
+  'payments.reschedule': (
+    file: PaymentSqlFile,
+    a: { id: string; nextCheckAt: number; queries: number },
+  ): null => {
+    statements(file).reschedule.immediate(a.id, a.nextCheckAt, a.queries);
+    return null;
+  },
+  'payments.settle': (
+    file: PaymentSqlFile,
+    a: { id: string; verdict: SettleVerdict; now: number },
+  ): Settled => {
+    const { applied, row } = statements(file).settle.immediate(a.id, a.verdict, a.now);
+    const payment = row ? fromRow(row) : null;
+    return applied && payment ? { applied: true, payment } : { applied: false, payment };
+  },
+  'payments.byCheckout': (file: PaymentSqlFile, a: { checkoutRequestId: string }): PaymentRecord | null => {
+    const row = statements(file).byCheckout.get(a.checkoutRequestId);
+    return row ? fromRow(row) : null;
+  },
+};
+
+/** The SQL of the payments table, for the migration that adds it (log/migrations.ts). */
+export const PAYMENTS_TABLE_SQL = `
+  CREATE TABLE payments (
+    id                  TEXT PRIMARY KEY,
+    phone_hash          TEXT NOT NULL,
+    msisdn              TEXT,
+    session_id          TEXT NOT NULL,
+    amount              INTEGER NOT NULL,
+    days                INTEGER NOT NULL,
+    status              TEXT NOT NULL,
+    requested_at        INTEGER NOT NULL,
+    push_started_at     INTEGER,
+    checkout_request_id TEXT UNIQUE,
+    merchant_request_id TEXT,
+    next_check_at       INTEGER NOT NULL,
+    claimed_until       INTEGER NOT NULL DEFAULT 0,
+    queries             INTEGER NOT NULL DEFAULT 0,
+    settled_at          INTEGER,
+    failure             TEXT,
+    result_code         INTEGER,
+    result_desc         TEXT,
+    receipt             TEXT,
+    paid_amount         INTEGER,
+    subscribed_until    INTEGER
+  ) STRICT;
+  CREATE INDEX payments_open_due ON payments (next_check_at) WHERE status IN ('requested', 'pushed');
+  CREATE INDEX payments_phone_requested ON payments (phone_hash, requested_at);
+`;
+
+function fromRow(r: Row): PaymentRecord {
+  return {
+    ...{ id: r.id, phoneHash: r.phone_hash, msisdn: r.msisdn, sessionId: r.session_id, amount: r.amount },
+    ...{ days: r.days, status: r.status, requestedAt: r.requested_at, pushStartedAt: r.push_started_at },
+    ...{ checkoutRequestId: r.checkout_request_id, merchantRequestId: r.merchant_request_id },
+    ...{ nextCheckAt: r.next_check_at, queries: r.queries, settledAt: r.settled_at, failure: r.failure },
+    ...{
+      resultCode: r.result_code,
+      resultDesc: r.result_desc,
+      receipt: r.receipt,
+      paidAmount: r.paid_amount,
+    },
+    subscribedUntil: r.subscribed_until,
+  };
+}
