@@ -7,14 +7,14 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from '../logger.ts';
-import { ipGuard, sameSecret } from '../protocol/guard.ts';
+import { ipGuard, sameSecret, type TrustProxy } from '../protocol/guard.ts';
 import type { CallbackOutcome } from './settle.ts';
 
 export interface CallbackRoutesDeps {
   /** The last path segment of MPESA_CALLBACK_URL. */
   secret: string;
   allowedIps: readonly string[];
-  trustProxy: boolean;
+  trustProxy: TrustProxy;
   callback: (body: unknown) => Promise<CallbackOutcome>;
   logger: Logger;
 }
