@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { createApp } from './app.ts';
-import { type Config, loadConfig, openDoorsOf } from './config.ts';
+import { type Config, callbackSecret, loadConfig, openDoorsOf } from './config.ts';
 import { loadJourney } from './engine/load.ts';
 import { wrapWarnings } from './engine/readability.ts';
 import type { StoredSession } from './engine/types.ts';
@@ -37,6 +37,9 @@ async function main(): Promise<void> {
   } catch (error) {
     return exitWith(error);
   }
+  // Issue 14: the M-Pesa driver needs the payment records, which land with the records store.
+  if (config.PAYMENTS_MODE === 'mpesa')
+    return exitWith(new ConfigError(['PAYMENTS_MODE="mpesa": not in this build yet (issue 14); use intent']));
   const logger = createLogger(config.LOG_LEVEL, secretsOf(config));
   // Outside production these start anyway (production refuses them, config.ts): say so loudly.
   for (const door of openDoorsOf(config))
@@ -250,6 +253,10 @@ function secretsOf(config: Config): string[] {
     config.ADMIN_TOKEN,
     config.PHONE_HASH_SECRET,
     redisPassword,
+    // Daraja's credentials, and the secret of the callback URL it is given (issue 14).
+    config.MPESA_CONSUMER_SECRET,
+    config.MPESA_PASSKEY,
+    callbackSecret(config.MPESA_CALLBACK_URL) ?? '',
   ].filter((s): s is string => typeof s === 'string' && s.length > 0);
 }
 
