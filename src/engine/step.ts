@@ -4,7 +4,16 @@
 import type { Reply } from '../types.ts';
 import { acceptOffer, logOnce, subscribed, unseenOutcome } from './offer.ts';
 import { menuPages, t } from './render.ts';
-import type { Effect, EngineState, Journey, OfferVia, Screen, StepContext, StepResult, Text } from './types.ts';
+import type {
+  Effect,
+  EngineState,
+  Journey,
+  OfferVia,
+  Screen,
+  StepContext,
+  StepResult,
+  Text,
+} from './types.ts';
 import { ANSWER_SCREEN, answerOf, answerView, errorReply, pagesOf, render, vars } from './view.ts';
 
 export { ANSWER_SCREEN, vars };

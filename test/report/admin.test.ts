@@ -91,7 +91,9 @@ describe('admin page', () => {
     );
     // quota hits 0; 1 phone offered (quota screen), 1 accepted, nothing paid: conversion by intent
     expect(total('Will they pay?')).toBe(
-      ['0', '1', '1/0', '1', '0', '0', '0', '0', '0', '0', '100% intent'].map((c) => `<th>${c}</th>`).join(''),
+      ['0', '1', '1/0', '1', '0', '0', '0', '0', '0', '0', '100% intent']
+        .map((c) => `<th>${c}</th>`)
+        .join(''),
     );
     expect(html).toMatch(/helpful.*100%/s);
     expect(html.match(/<svg /g)).toHaveLength(3);

@@ -1,8 +1,8 @@
 // The report's figures on a small hand-made dataset, every expected number worked out by hand
 // below (local time is UTC+3; the window is 2026-01-01 .. 2026-01-10, "now" is Jan 10 20:00).
 import { beforeAll, describe, expect, it } from 'vitest';
-import { openLogReadOnly } from '../../src/report/read.ts';
 import { emptyFunnel, type FunnelFigures } from '../../src/report/funnel.ts';
+import { openLogReadOnly } from '../../src/report/read.ts';
 import { buildReport, type DayFigures, percentile, type Report } from '../../src/report/report.ts';
 import { formatReportText } from '../../src/report/report-text.ts';
 import { feedback, hop, question, sessionEnd, tier, useSeededLogFile } from '../log/fixtures.ts';
