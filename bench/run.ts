@@ -8,16 +8,17 @@
 // those of the others, as real users' reading and typing spaces their hops),
 // HOP_DEADLINE_MS (5000), LOG_LEVEL (warn), SERVERS (limit,peer,gateway), ASK (1), PROFILE (0: 1
 // writes a --cpu-prof of the gateway's first round and prints its top frames), GATEWAY_CMD,
-// GATEWAY_ENV ("LOG_FLUSH_MS=50 OLLAMA_MAX_QUEUE=16": more settings for the gateway),
+// GATEWAY_ENV ("LOG_FLUSH_MS=50 ANSWER_MAX_WAIT_MINUTES=10": more settings for the gateway),
 // BENCH_PEER_DIR, BENCH_ENFORCE (1: exit 1 when a speed target is missed, not only correctness).
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadJourney } from '../src/engine/load.ts';
 import { t } from '../src/engine/render.ts';
-import { startFakeOllama } from '../test/helpers/fake-ollama.ts';
+import { startFakeAtSms } from '../test/helpers/fake-at-sms.ts';
+import { plan, startFakeOllama } from '../test/helpers/fake-ollama.ts';
 import { freePort, PROJECT_ROOT } from '../test/helpers/gateway-process.ts';
-import { LONG_ANSWER, peakConcurrency, runAskScenario } from './lib/ask-scenario.ts';
+import { ANSWER_60, loneAsker, peakConcurrency, runAskScenario, slotsBusy } from './lib/ask-scenario.ts';
 import { formatSummary, newestProfile, summariseProfile } from './lib/cpu-profile.ts';
 import { preparePeerCopy } from './lib/peer-copy.ts';
 import { redisPing, runCommand, runToEnd, sleep, startRedis, startServer } from './lib/procs.ts';
@@ -53,6 +54,9 @@ const LOADS = (process.env['LOADS'] ?? 'mixed,account')
 const INTERLEAVE = Math.max(1, Math.min(num('INTERLEAVE', 1), 10_000));
 const PROFILE = process.env['PROFILE'] === '1';
 const ASK = process.env['ASK'] !== '0';
+/** The lone asker's first page as measured on the code before issue 13 (ms), to compare with. */
+const BASELINE_LONE_MS = process.env['BASELINE_LONE_MS'] ? num('BASELINE_LONE_MS', 0) : null;
+const ASK_SPREAD_MS = num('ASK_SPREAD_MS', 10_000);
 const PEER_SOURCE = resolve(process.env['BENCH_PEER_DIR'] ?? join(PROJECT_ROOT, '../shared/bench-peer'));
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -119,7 +123,7 @@ async function main(): Promise<number> {
 
     let ask = null;
     if (ASK && SERVERS.includes('gateway')) ask = await askScenario(redisUrl, runId, work);
-    if (ask) printAsk(ask.figures, ask.fake, HOP_DEADLINE_MS);
+    if (ask) printAsk(ask, HOP_DEADLINE_MS, BASELINE_LONE_MS);
     if (profile?.file) {
       const summary = summariseProfile(profile.file, PROJECT_ROOT, 25, profile.skipMs);
       console.log(
@@ -127,7 +131,7 @@ async function main(): Promise<number> {
       );
     }
 
-    const verdict = judge(rows, checks, ask?.figures ?? null, HOP_DEADLINE_MS);
+    const verdict = judge(rows, checks, ask, HOP_DEADLINE_MS, BASELINE_LONE_MS);
     console.log(`\n${verdict.lines.join('\n')}`);
     writeFileSync(join(work, 'results.json'), JSON.stringify({ rows, checks, ask }, null, 2));
     console.log(
@@ -252,10 +256,17 @@ async function runCheck(url: string, peerDir: string): Promise<Omit<CheckResult,
   return { passed: Number(summary?.[1] ?? 0), failed: Number(summary?.[2] ?? 22), failedTexts };
 }
 
-/** 200 askers against a fake Ollama at 30 tokens/s, the first token after 400 ms. */
+/**
+ * The ask scenario (issue 13): a lone asker's first page, then 200 askers within 10 s, against a
+ * fake Ollama of 30 tokens/s with the first token after 400 ms and ~60-token answers, 2 slots, and
+ * SMS on against the fake AT SMS server.
+ */
 async function askScenario(redisUrl: string, runId: string, work: string) {
-  const answer = LONG_ANSWER;
-  const fake = await startFakeOllama({ firstTokenMs: 400, tokenMs: 1000 / 30, answer });
+  const firstTokenMs = 400;
+  const tokenMs = 1000 / 30;
+  const slots = 2;
+  const fake = await startFakeOllama({ firstTokenMs, tokenMs, answer: ANSWER_60 });
+  const at = await startFakeAtSms();
   try {
     const spec = specFor('gateway', {
       peerDir: '',
@@ -266,29 +277,64 @@ async function askScenario(redisUrl: string, runId: string, work: string) {
       ollamaUrl: fake.url,
       profileDir: null,
     });
+    spec.env = {
+      ...spec.env,
+      OLLAMA_MAX_CONCURRENT: String(slots),
+      AT_USERNAME: at.username,
+      AT_API_KEY: at.apiKey,
+      AT_API_URL: at.url,
+    };
     const port = await freePort();
-    say(`== ask scenario: ${ASKERS} askers, fake Ollama 400 ms + 30 tokens/s, port ${port}`);
+    say(
+      `== ask scenario: ${ASKERS} askers within ${ASK_SPREAD_MS} ms, fake Ollama 400 ms + 30 tokens/s, port ${port}`,
+    );
     const server = await startServer({ ...spec, port, logFile: join(work, 'gateway-ask.log') });
     try {
       const journey = loadJourney(REFERENCE_MENU, { dailyQuota: 10_000, price: 'KES 20', days: 30 });
+      const en = (text: Record<string, string>) => t(text, 'en');
       const texts = {
-        thinking: t(journey.texts.thinking, 'en'),
-        busy: t(journey.texts.failure.busy, 'en'),
-        pageFooters: [t(journey.texts.answerMore, 'en'), t(journey.texts.answerLast, 'en')],
+        thinking: en(journey.texts.thinking),
+        busy: en(journey.texts.failure.busy),
+        smsLater: en(journey.texts.smsLater).split('{')[0] ?? '',
+        dialLater: en(journey.texts.dialLater).split('{')[0] ?? '',
+        pageFooters: [
+          en(journey.texts.answerMore),
+          en(journey.texts.answerLast),
+          en(journey.texts.answerLastSms),
+        ],
       };
+      const loneMs = await loneAsker(server.url, 5);
+      const before = fake.generations().length;
       const figures = await runAskScenario({
         url: server.url,
         askers: ASKERS,
+        spreadMs: ASK_SPREAD_MS,
         deadlineMs: HOP_DEADLINE_MS,
         texts,
+        at,
       });
-      const gens = fake.generations().filter((g) => g.body !== null);
-      return { figures, fake: { generations: gens.length, peakConcurrent: peakConcurrency(gens) } };
+      const gens = fake
+        .generations()
+        .slice(before)
+        .filter((g) => g.body !== null);
+      const tokens = plan(ANSWER_60, {}).tokens.length;
+      const answerMs = firstTokenMs + tokens * tokenMs;
+      return {
+        figures,
+        fake: {
+          generations: gens.length,
+          peakConcurrent: peakConcurrency(gens),
+          slotsBusy: slotsBusy(gens, slots),
+        },
+        idealS: (ASKERS * answerMs) / slots / 1000,
+        loneMs,
+      };
     } finally {
       await server.stop();
     }
   } finally {
     await fake.close();
+    await at.close();
   }
 }
 

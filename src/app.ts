@@ -3,6 +3,7 @@
 // dependency as an argument so tests can build one with any drivers (house style).
 import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import type { Deliveries } from './delivery/delivery.ts';
 import { t } from './engine/render.ts';
 import type { Journey, StoredSession } from './engine/types.ts';
 import { createHopHandler, type HopOutcome, type HopSettings } from './hop/handler.ts';
@@ -14,6 +15,7 @@ import { createPhoneKeys, hashPhone, maskPhone } from './phone.ts';
 import { ANSWER_PENDING_HEADER, formatReply, type Hop, MAX_BODY_BYTES, parseHop } from './protocol/at.ts';
 import { parseSessionEnd } from './protocol/events.ts';
 import { type GuardOptions, ipGuard, secretGuard } from './protocol/guard.ts';
+import { parseSmsReport } from './protocol/sms-report.ts';
 import type { SessionStore } from './session/types.ts';
 import type { Reply } from './types.ts';
 
@@ -28,6 +30,8 @@ export interface AppDeps {
   settings: HopSettings & { guard: GuardOptions; sessionDriver: 'redis' | 'memory' };
   /** Sub-apps mounted at their path, e.g. ['/api', queryRoutes]. */
   mounts?: [string, Hono][];
+  /** Where answers go once shown, or when a session ends unread (issue 13). */
+  deliveries?: Deliveries;
   clock?: () => number;
 }
 
@@ -44,6 +48,7 @@ export function createApp(deps: AppDeps): Hono {
   });
   const phoneHash = (raw: string) => phones(raw)?.hash ?? hashPhone(raw, settings.phoneHashSecret);
   const handleHop = createHopHandler({ ...deps, phones, clock });
+  const { deliveries } = deps;
   // Not strict: a callback URL registered as /ussd/ or /ussd/events/ must not 404 every hop (issue 16).
   const app = new Hono({ strict: false });
   const streamedLimit = bodyLimit({
@@ -171,6 +176,29 @@ export function createApp(deps: AppDeps): Hono {
       raw: JSON.stringify(settings.storePhoneNumbers ? raw : { ...raw, phoneNumber: hash }),
     });
     logger.info({ sessionId: end.sessionId, status: end.status, hops: end.hopsCount }, 'session ended');
+    // An answer of this session not read yet goes by SMS (issue 13 §4); off the reply's path.
+    if (deliveries && end.phoneNumber)
+      void deliveries
+        .sessionEnded(end.sessionId, hash, phones(end.phoneNumber)?.e164 ?? end.phoneNumber)
+        .catch((err: unknown) =>
+          logger.warn({ err, sessionId: end.sessionId }, '[delivery] session end not handled'),
+        );
+    return c.text('OK\n', 200);
+  };
+
+  /** AT's SMS delivery report: stored against its message (issue 13 §4); repeats change nothing. */
+  const smsReport = async (c: import('hono').Context) => {
+    const form = await readForm(c);
+    if (form instanceof Response) return form;
+    const report = parseSmsReport(form);
+    if ('error' in report) return c.text(`Bad request: ${report.error}\n`, 400);
+    log.recordSmsReport({
+      at: clock(),
+      messageId: report.messageId,
+      status: report.status,
+      failureReason: report.failureReason,
+      networkCode: report.networkCode,
+    });
     return c.text('OK\n', 200);
   };
 
@@ -182,6 +210,11 @@ export function createApp(deps: AppDeps): Hono {
     }
     app.post(`${base}/events`, limit, events);
     app.post(base, limit, ussd);
+  }
+  // The delivery-report URL is protected as the USSD callbacks are: /sms/<secret>/delivery or ?secret=.
+  for (const path of settings.guard.secret ? ['/sms/delivery', '/sms/:token/delivery'] : ['/sms/delivery']) {
+    app.use(path, ipGuard(settings.guard), secretGuard(settings.guard.secret));
+    app.post(path, limit, smsReport);
   }
   app.all('/ussd', (c) =>
     c.text('Method not allowed: AT posts a form to this URL\n', 405, { Allow: 'POST' }),

@@ -90,12 +90,22 @@ const SCHEMA = z.object({
   SESSION_TTL_SECONDS: int(180, 86_400).default(300),
   MEMORY_STORE_MAX_MB: int(1, 65_536).default(48),
 
-  OLLAMA_HOST: url(['http:', 'https:']).default('http://127.0.0.1:11434'),
+  // One host, or several separated by commas, each with its own OLLAMA_MAX_CONCURRENT slots.
+  OLLAMA_HOST: z
+    .string()
+    .default('http://127.0.0.1:11434')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((h) => h.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(url(['http:', 'https:'])).min(1, 'needs at least one http:// or https:// URL')),
   OLLAMA_MODEL: z.string().min(1).default('llama3.2:3b'),
   OLLAMA_NUM_CTX: int(256, 131_072).default(2048),
   OLLAMA_NUM_PREDICT: int(16, 4096).default(150),
   OLLAMA_MAX_CONCURRENT: int(1, 64).default(2),
-  OLLAMA_MAX_QUEUE: int(0, 10_000).default(8),
+  ANSWER_MAX_WAIT_MINUTES: int(1, 1440).default(30),
   OLLAMA_WARMUP: bool.default(true),
   ANSWER_TIMEOUT_MS: int(1000, 600_000).default(30_000),
   ANSWER_CACHE_TTL_SECONDS: int(0, 31_536_000).default(86_400),
@@ -164,6 +174,21 @@ const SCHEMA = z.object({
     .default('Ask'),
   MPESA_ALLOWED_IPS: addressList.default([]),
   MPESA_QUERY_AFTER_SECONDS: int(5, 3600).default(120),
+  AT_USERNAME: z
+    .string()
+    .max(100)
+    .transform((v) => v.trim() || undefined)
+    .optional(),
+  AT_API_KEY: optionalSecret(8),
+  AT_SMS_FROM: z
+    .string()
+    .max(20)
+    .transform((v) => v.trim() || undefined)
+    .optional(),
+  AT_API_URL: url(['http:', 'https:'])
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  SMS_MAX_PARTS: int(1, 10).default(3),
 });
 
 /**
@@ -211,8 +236,9 @@ function paymentProblems(env: Record<string, string | undefined>): string[] {
 }
 
 export type Config = Readonly<
-  Omit<z.infer<typeof SCHEMA>, 'DEFAULT_COUNTRY'> & {
+  Omit<z.infer<typeof SCHEMA>, 'DEFAULT_COUNTRY' | 'OLLAMA_HOST'> & {
     DEFAULT_COUNTRY: CountryCode;
+    OLLAMA_HOST: readonly string[];
   }
 >;
 
@@ -286,6 +312,15 @@ export function loadConfig(
   if (serving && (env['NODE_ENV'] ?? '').trim() === 'production') {
     for (const door of openDoors(env))
       problems.push(`${door.variable}="": required with NODE_ENV=production (${door.risk})`);
+  }
+  // SMS needs both: one without the other is a half-done set-up, not "SMS off".
+  const atUser = (env['AT_USERNAME'] ?? '').trim();
+  const atKey = (env['AT_API_KEY'] ?? '').trim();
+  if ((atUser === '') !== (atKey === '')) {
+    const missing = atUser ? 'AT_API_KEY' : 'AT_USERNAME';
+    problems.push(
+      `${missing}="": must be set with ${atUser ? 'AT_USERNAME' : 'AT_API_KEY'} (or neither: SMS off)`,
+    );
   }
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({ ...parsed.data, DEFAULT_COUNTRY: parsed.data.DEFAULT_COUNTRY as CountryCode });

@@ -8,24 +8,43 @@ import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { createApp } from './app.ts';
 import { type Config, callbackSecret, loadConfig, openDoorsOf } from './config.ts';
+import { createDeliveries, type Deliveries, type SmsRequest } from './delivery/delivery.ts';
+import { createSmsOutbox } from './delivery/outbox.ts';
 import { loadJourney } from './engine/load.ts';
 import { wrapWarnings } from './engine/readability.ts';
-import type { StoredSession } from './engine/types.ts';
+import { t } from './engine/render.ts';
+import type { Journey, StoredSession } from './engine/types.ts';
 import { ConfigError, KnowledgeError, MenuError } from './errors.ts';
 import { limitConnections, serverOptions } from './http/limits.ts';
 import { createAnswerer } from './inference/answerer.ts';
 import { loadFaq } from './inference/faq.ts';
+import { createModelHosts } from './inference/hosts.ts';
 import { createOllamaModel } from './inference/ollama.ts';
 import { createQueryRoutes } from './inference/query-route.ts';
+import type { QuestionJob, QuestionResult } from './inference/worker.ts';
 import { type OpenedKnowledge, openKnowledge } from './knowledge/base.ts';
 import { createSqliteLog } from './log/sqlite.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { hashPhone } from './phone.ts';
+import { createBullQueue } from './queue/bullmq.ts';
+import { createMemoryQueue } from './queue/memory.ts';
+import { createMemoryClaims, createMemorySlotPool } from './queue/memory-slots.ts';
+import { createRedisClaims, createRedisSlotPool } from './queue/redis-slots.ts';
+import type { ClaimStore, JobQueue, SlotPool } from './queue/types.ts';
 import { createAdminRoutes } from './report/admin.ts';
 import { createMemorySessionStore } from './session/memory.ts';
-import { createRedisClient, createRedisSessionStore } from './session/redis.ts';
+import { createRedisClient, createRedisSessionStore, type Redis } from './session/redis.ts';
 import type { SessionStore } from './session/types.ts';
-import { answererOptions, appSettings, httpLimits, journeyFacts, knowledgeBounds } from './settings.ts';
+import {
+  answererOptions,
+  appSettings,
+  httpLimits,
+  journeyFacts,
+  knowledgeBounds,
+  smsOn,
+} from './settings.ts';
+import { createAtSmsSender, defaultAtApiUrl } from './sms/africastalking.ts';
+import { composeSms } from './sms/text.ts';
 import { createSimulatorRoutes } from './web/simulator.ts';
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -79,7 +98,7 @@ async function main(): Promise<void> {
     logger.warn('KNOWLEDGE_DIR is empty: answers are not grounded in a knowledge base');
   }
 
-  const store = createStore(config, logger);
+  const { store, redis } = createStore(config, logger);
   const log = createSqliteLog({
     path: config.DATABASE_PATH,
     flushMs: config.LOG_FLUSH_MS,
@@ -88,23 +107,57 @@ async function main(): Promise<void> {
     // The file remembers it, and the report and /admin say so (issue 15).
     devPhoneHashSecret: !config.PHONE_HASH_SECRET,
   });
-  const model = createOllamaModel({
-    host: config.OLLAMA_HOST,
-    model: config.OLLAMA_MODEL,
-    numCtx: config.OLLAMA_NUM_CTX,
+  const capacity = createCapacity(config, redis, logger);
+  const hosts = createModelHosts({
+    models: config.OLLAMA_HOST.map((host) =>
+      createOllamaModel({ host, model: config.OLLAMA_MODEL, numCtx: config.OLLAMA_NUM_CTX }),
+    ),
+    slots: capacity.slots,
+    logger,
+    slotsPerHost: config.OLLAMA_MAX_CONCURRENT,
+    onChange: (n) => void capacity.questions.setGlobalConcurrency(Math.max(1, n)).catch(() => {}),
   });
   const settings = appSettings(config);
   const { phoneHashSecret } = settings;
+
+  // SMS (issue 13 §4): through AT with credentials; without, answers wait for the next dial.
+  let deliveries: Deliveries | undefined;
+  const outbox = smsOn(config)
+    ? createSmsOutbox({
+        sender: createAtSmsSender({
+          username: config.AT_USERNAME ?? '',
+          apiKey: config.AT_API_KEY ?? '',
+          ...(config.AT_SMS_FROM ? { from: config.AT_SMS_FROM } : {}),
+          baseUrl: config.AT_API_URL ?? defaultAtApiUrl(config.AT_USERNAME ?? ''),
+        }),
+        queue: capacity.sms,
+        claims: capacity.claims,
+        log,
+        logger,
+        compose: (r) => smsText(journey, r, config.SMS_MAX_PARTS),
+        deliveries: () => deliveries as Deliveries,
+        storePhoneNumbers: config.STORE_PHONE_NUMBERS,
+      })
+    : null;
+  if (!outbox)
+    logger.info('SMS is off (AT_USERNAME and AT_API_KEY unset): late answers wait for the next dial');
+  deliveries = createDeliveries({ store, log, logger, sms: outbox ? (r) => outbox.request(r) : null });
+  outbox?.start();
   const answerer = createAnswerer({
-    model,
+    hosts,
     cache: store,
+    answers: store,
+    queue: capacity.questions,
     log,
     faq,
     ...(knowledge ? { knowledge } : {}),
     logger,
     hashUserId: (userId) => hashPhone(userId, phoneHashSecret),
+    onAnswered: (job, _progress, pending) =>
+      (deliveries as Deliveries).answered(pending, job.phoneHash, job.phone),
     options: answererOptions(config),
   });
+  hosts.start();
 
   const app = createApp({
     journey,
@@ -113,6 +166,7 @@ async function main(): Promise<void> {
     log,
     logger,
     settings,
+    deliveries,
     mounts: [
       ...(config.API_ENABLED
         ? [['/api', createQueryRoutes({ answerer, apiToken: config.API_TOKEN, logger })] as [string, Hono]]
@@ -164,7 +218,10 @@ async function main(): Promise<void> {
     res.once('close', () => pending.delete(res));
   });
 
-  warmModel(model, config, logger);
+  if (config.OLLAMA_WARMUP)
+    void hosts
+      .warm()
+      .catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'model warm-up failed'));
 
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -186,6 +243,8 @@ async function main(): Promise<void> {
     });
     await answerer.close();
     await knowledge?.close();
+    await outbox?.close();
+    await capacity.slots.close();
     await log.close();
     await store.close();
     logger.info('stopped');
@@ -196,18 +255,22 @@ async function main(): Promise<void> {
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
 }
 
-function createStore(config: Config, logger: Logger): SessionStore<StoredSession> {
+function createStore(
+  config: Config,
+  logger: Logger,
+): { store: SessionStore<StoredSession>; redis: Redis | null } {
   const options = { prefix: config.REDIS_KEY_PREFIX, sessionTtlSeconds: config.SESSION_TTL_SECONDS };
   if (!config.REDIS_URL) {
     logger.warn(
-      'REDIS_URL is not set: sessions are kept in this process only; run one process, or set REDIS_URL',
+      'REDIS_URL is not set: sessions and the question queue are kept in this process only; run one process, or set REDIS_URL',
     );
     // Bounded by bytes, three quarters sessions, a quarter cached answers (issue 15).
     const bytes = config.MEMORY_STORE_MAX_MB * 1024 * 1024;
-    return createMemorySessionStore<StoredSession>(options, {
+    const store = createMemorySessionStore<StoredSession>(options, {
       maxSessionBytes: Math.round(bytes * 0.75),
       maxCacheBytes: Math.round(bytes * 0.25),
     });
+    return { store, redis: null };
   }
   let lastReported = 0;
   const redis = createRedisClient(config.REDIS_URL, config.REDIS_COMMAND_TIMEOUT_MS, (error) => {
@@ -217,31 +280,58 @@ function createStore(config: Config, logger: Logger): SessionStore<StoredSession
       logger.error({ err: error.message }, '[session] [redis] connection problem');
     }
   });
-  return createRedisSessionStore<StoredSession>(redis, options);
+  return { store: createRedisSessionStore<StoredSession>(redis, options), redis };
 }
 
-function warmModel(model: ReturnType<typeof createOllamaModel>, config: Config, logger: Logger): void {
-  if (!config.OLLAMA_WARMUP) return;
-  void model
-    .check()
-    .then(async (health) => {
-      if (!health.ok) {
-        // Say what to do, whatever is missing: Ollama, or the model (README "Quickstart").
-        const model = config.OLLAMA_MODEL;
-        const todo = health.detail.includes('ollama pull')
-          ? health.detail
-          : `${health.detail}; start Ollama there and run \`ollama pull ${model}\``;
-        logger.warn(
-          { ollama: config.OLLAMA_HOST, model, detail: health.detail },
-          `Ollama is not ready at ${config.OLLAMA_HOST} (${todo}): questions get a friendly screen until it is`,
-        );
-        return;
-      }
-      const started = Date.now();
-      await model.warm();
-      logger.info({ model: config.OLLAMA_MODEL, ms: Date.now() - started }, 'model loaded');
-    })
-    .catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'model warm-up failed'));
+/**
+ * The question queue, the SMS queue, the model slots and the SMS claims (issue 13): in Redis,
+ * shared by every replica, with REDIS_URL; in this process without.
+ */
+function createCapacity(
+  config: Config,
+  redis: Redis | null,
+  logger: Logger,
+): {
+  questions: JobQueue<QuestionJob, QuestionResult>;
+  sms: JobQueue<SmsRequest, { outcome: string }>;
+  slots: SlotPool;
+  claims: ClaimStore;
+} {
+  const max = config.OLLAMA_HOST.map(() => config.OLLAMA_MAX_CONCURRENT);
+  if (!config.REDIS_URL || !redis) {
+    return {
+      questions: createMemoryQueue('questions'),
+      sms: createMemoryQueue('sms'),
+      slots: createMemorySlotPool(max),
+      claims: createMemoryClaims(),
+    };
+  }
+  let lastReported = 0;
+  const onError = (error: Error) => {
+    if (Date.now() - lastReported > 10_000) {
+      lastReported = Date.now();
+      logger.error({ err: error.message }, '[queue] [redis] connection problem');
+    }
+  };
+  const queue = { redisUrl: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX, onError };
+  return {
+    questions: createBullQueue('questions', queue),
+    // An SMS job holds a phone number: kept an hour once done (its claim stops a second SMS).
+    sms: createBullQueue('sms', { ...queue, keepSeconds: 3600 }),
+    slots: createRedisSlotPool(redis, {
+      prefix: config.REDIS_KEY_PREFIX,
+      hosts: config.OLLAMA_HOST.map((url) => ({ url, max: config.OLLAMA_MAX_CONCURRENT })),
+    }),
+    claims: createRedisClaims(redis, config.REDIS_KEY_PREFIX),
+  };
+}
+
+/** The SMS of an answer, in its asker's language, fitted to SMS_MAX_PARTS. */
+function smsText(journey: Journey, r: SmsRequest, maxParts: number): string {
+  const template = t(r.kind === 'failure' ? journey.texts.smsFailed : journey.texts.smsAnswer, r.lang);
+  const answer =
+    r.answer.failure !== undefined && !/[.!?]$/.test(r.answer.text) ? `${r.answer.text}...` : r.answer.text;
+  return composeSms(template, { question: r.question, answer }, maxParts);
 }
 
 /** Every value that must never reach the log (logger.ts scrubs each line of them). */

@@ -25,6 +25,7 @@ export function appSettings(config: Config): AppDeps['settings'] {
     questionRatePerMinute: config.QUESTION_RATE_PER_MINUTE,
     payments: config.PAYMENTS_MODE,
     sessionDriver: config.REDIS_URL ? 'redis' : 'memory',
+    smsOn: smsOn(config),
     guard: { secret: config.CALLBACK_SECRET, allowedIps: config.ALLOWED_IPS, trustProxy: config.TRUST_PROXY },
   };
 }
@@ -53,12 +54,18 @@ function exemptFromAddressCap(config: Config): (address: string) => boolean {
 export function answererOptions(config: Config): AnswererOptions {
   return {
     maxConcurrent: config.OLLAMA_MAX_CONCURRENT,
-    maxQueue: config.OLLAMA_MAX_QUEUE,
+    maxWaitMs: config.ANSWER_MAX_WAIT_MINUTES * 60_000,
+    smsOn: smsOn(config),
     numPredict: config.OLLAMA_NUM_PREDICT,
     cacheTtlSeconds: config.ANSWER_CACHE_TTL_SECONDS,
     cacheApiAnswers: config.API_CACHE_ANSWERS,
     answerTimeoutMs: config.ANSWER_TIMEOUT_MS,
   };
+}
+
+/** SMS goes out through AT when both credentials are set (issue 13 §4). */
+export function smsOn(config: Config): boolean {
+  return Boolean(config.AT_USERNAME && config.AT_API_KEY);
 }
 
 /** What the journey's screens say about the offer ({quota}, {price}, {days}), checked at load. */

@@ -16,7 +16,8 @@ export type AnswerFailure =
   | 'busy' // our queue (or Ollama's) is full
   | 'error' // 5xx, a broken stream, garbage
   | 'empty' // the model said nothing usable
-  | 'timeout'; // nothing arrived before the answer's own time limit
+  | 'timeout' // nothing arrived before the answer's own time limit
+  | 'waiting'; // the phone's earlier question is still waiting for its answer (one at a time)
 
 /**
  * An answer as far as it has got. Written to the session store as it grows, so the next hop can be
@@ -28,6 +29,12 @@ export interface AnswerProgress {
   done: boolean;
   failure?: AnswerFailure;
   source: 'model' | 'cache' | 'faq';
+  /** Epoch ms the answer is expected, while it waits for the model (issue 13 §3). */
+  etaAt?: number;
+  /** It will not come inside this session: it comes by SMS, or at the next dial. */
+  later?: 'sms' | 'dial';
+  /** With failure 'waiting': the question that is waiting (cut to fit a screen). */
+  waitingFor?: string;
 }
 
 /** Why a payment did not go through (payments/types.ts explains each). */
@@ -51,4 +58,31 @@ export interface PhoneProfile {
   payment?: PaymentNotice;
   /** The id of the payment whose outcome the phone was last shown. */
   paymentSeen?: string;
+}
+
+/** How an answer reached its asker (issue 13 §5). */
+export type Delivery = 'in-session' | 'next-dial' | 'sms';
+
+/**
+ * A phone's question waiting for its answer, or its answer waiting to be read (issue 13 §3): one
+ * per phone, kept across sessions and gateway restarts, so the next dial offers it first.
+ */
+export interface PendingAnswer {
+  /** The question's id (also its answer's and its job's). */
+  id: string;
+  sessionId: string;
+  /** The question as asked (at most 160 characters). */
+  question: string;
+  lang: Lang;
+  /** Epoch ms it was asked, and when its answer is expected. */
+  at: number;
+  etaAt: number;
+  /** The asker was told the answer comes by SMS. */
+  sms?: boolean;
+  /** The session ended before the answer was read (AT's end-of-session notification). */
+  hungUp?: boolean;
+  /** The answer, once it is done (or failed). */
+  answer?: AnswerProgress;
+  /** How it reached the asker, once it did. */
+  read?: Delivery;
 }

@@ -10,7 +10,9 @@ describe('loadConfig', () => {
     const c = loadConfig({});
     expect(c).toMatchObject({
       PORT: 3000,
-      OLLAMA_HOST: 'http://127.0.0.1:11434',
+      OLLAMA_HOST: ['http://127.0.0.1:11434'],
+      ANSWER_MAX_WAIT_MINUTES: 30,
+      SMS_MAX_PARTS: 3,
       OLLAMA_MODEL: 'llama3.2:3b',
       DATABASE_PATH: './data/ussd.db',
       MENUS_DIR: './menus',
@@ -18,6 +20,20 @@ describe('loadConfig', () => {
       ALLOWED_IPS: [],
     });
     expect(c.REDIS_URL).toBeUndefined();
+  });
+
+  it('takes several Ollama hosts, comma-separated, each checked', () => {
+    expect(loadConfig({ OLLAMA_HOST: 'http://a:11434, http://b:11434' }).OLLAMA_HOST).toEqual([
+      'http://a:11434',
+      'http://b:11434',
+    ]);
+    expect(() => loadConfig({ OLLAMA_HOST: 'http://a:11434,ftp://b' })).toThrow(/OLLAMA_HOST/);
+  });
+
+  it('wants both AT credentials or neither (SMS off)', () => {
+    expect(() => loadConfig({ AT_USERNAME: 'sandbox' })).toThrow(/AT_API_KEY/);
+    expect(() => loadConfig({ AT_API_KEY: 'atsk_0123456789' })).toThrow(/AT_USERNAME/);
+    expect(loadConfig({ AT_USERNAME: 'sandbox', AT_API_KEY: 'atsk_0123456789' }).AT_USERNAME).toBe('sandbox');
   });
 
   it('names every bad variable at once', () => {

@@ -92,31 +92,58 @@ function comparable(rows: Row[], server: string, kind: LoadKind): Row[] {
   return rows.filter((r) => r.server === server && (r.kind === kind || server === 'limit'));
 }
 
-export function printAsk(
-  a: AskFigures,
-  fake: { generations: number; peakConcurrent: number },
-  deadlineMs: number,
-): void {
+export interface AskRun {
+  figures: AskFigures;
+  fake: { generations: number; peakConcurrent: number; slotsBusy: number };
+  /** The ideal drain time: askers x one answer's time / slots. */
+  idealS: number;
+  /** The question hop of a lone asker (ms), before the crowd. */
+  loneMs: number[];
+}
+
+/** Today's figures (bench/README.md, issue 7's run), printed beside these. */
+const BASELINE = { page: 2, thinking: 8, busy: 190 };
+
+export function printAsk(run: AskRun, deadlineMs: number, baselineLoneMs: number | null): void {
+  const { figures: a, fake } = run;
   console.log(
-    `\nask scenario: ${a.askers} askers at once (dial, 1, a question of their own), HOP_DEADLINE_MS=${deadlineMs}`,
+    `\nask scenario: ${a.askers} askers within 10 s (dial, 1, a question of their own; "Get answer" every 5 s while waiting, hang up at 180 s), HOP_DEADLINE_MS=${deadlineMs}, SMS on`,
+  );
+  console.log('| ask hop p50 ms | p99 ms | max ms | over deadline+100 | 5xx | errors | violations |');
+  console.log('|---|---|---|---|---|---|---|');
+  console.log(
+    `| ${a.askP50Ms} | ${a.askP99Ms} | ${a.askMaxMs} | ${a.overDeadline} | ${a.status5xx} | ${a.errors} | ${a.violations} |`,
+  );
+  console.log('\n| first screen | page | still thinking | by SMS | dial again | busy | other |');
+  console.log('|---|---|---|---|---|---|---|');
+  console.log(
+    `| today (issue 7 run) | ${BASELINE.page} | ${BASELINE.thinking} | - | - | ${BASELINE.busy} | - |`,
+  );
+  console.log(`| now | ${a.page} | ${a.thinking} | ${a.sms} | ${a.dial} | ${a.busy} | ${a.other} |`);
+  console.log(
+    `\nanswered: ${a.inSession} in session, ${a.bySms} by SMS; exactly once ${a.exactlyOnce}/${a.askers}, more than once ${a.twice}`,
   );
   console.log(
-    '| ask hop p50 ms | p99 ms | max ms | over deadline+100 | 5xx | errors | violations | page | still thinking | busy | other |',
+    `fake Ollama: ${fake.generations} generations, at most ${fake.peakConcurrent} at once, slots busy ${(fake.slotsBusy * 100).toFixed(1)} % while questions waited`,
   );
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   console.log(
-    `| ${a.askP50Ms} | ${a.askP99Ms} | ${a.askMaxMs} | ${a.overDeadline} | ${a.status5xx} | ${a.errors} | ${a.violations} | ${a.page} | ${a.thinking} | ${a.busy} | ${a.other} |`,
+    `last answer out after ${a.lastAnswerS} s; ideal drain ${run.idealS.toFixed(1)} s (x${(a.lastAnswerS / run.idealS).toFixed(3)})`,
   );
-  console.log(`fake Ollama: ${fake.generations} generations, at most ${fake.peakConcurrent} at once`);
-  if (a.over182WithPrefix > 0)
-    console.log(
-      `note: ${a.over182WithPrefix} replies are over 182 characters counting the 'CON ' prefix (182 septets of text after it is our rule)`,
-    );
+  console.log(
+    `lone asker's question hop (first page): ${run.loneMs.join(', ')} ms${baselineLoneMs === null ? '' : `; today ${baselineLoneMs} ms`}`,
+  );
   if (a.firstOther) console.log(`first 'other' reply: ${JSON.stringify(a.firstOther)}`);
 }
 
 /** Each target as a line; `correct` covers errors, violations and deadlines, `fast` the speed and memory targets. */
-export function judge(rows: Row[], checks: CheckResult[], ask: AskFigures | null, deadlineMs: number) {
+export function judge(
+  rows: Row[],
+  checks: CheckResult[],
+  run: AskRun | null,
+  deadlineMs: number,
+  baselineLoneMs: number | null = null,
+) {
+  const ask = run?.figures ?? null;
   const lines: string[] = ['targets (issue 7):'];
   let correct = true;
   let fast = true;
@@ -179,6 +206,32 @@ export function judge(rows: Row[], checks: CheckResult[], ask: AskFigures | null
       'correct',
       `ask: ${ask.status5xx} 5xx, ${ask.errors} errors, ${ask.violations} violations`,
     );
+    lines.push('targets (issue 13):');
+    line(ask.busy === 0, 'correct', `ask: ${ask.busy} "busy"`);
+    line(
+      ask.exactlyOnce === ask.askers && ask.twice === 0,
+      'correct',
+      `ask: ${ask.exactlyOnce}/${ask.askers} answered exactly once (${ask.inSession} in session, ${ask.bySms} by SMS), ${ask.twice} more than once`,
+    );
+  }
+  if (run) {
+    line(
+      run.fake.slotsBusy >= 0.95,
+      'fast',
+      `ask: model slots busy ${(run.fake.slotsBusy * 100).toFixed(1)} % while questions waited (>= 95 %)`,
+    );
+    line(
+      run.figures.lastAnswerS <= 1.1 * run.idealS,
+      'fast',
+      `ask: last answer out at ${run.figures.lastAnswerS} s <= 1.1 x the ideal ${run.idealS.toFixed(1)} s`,
+    );
+    const lone = median(run.loneMs);
+    if (baselineLoneMs !== null)
+      line(
+        lone <= baselineLoneMs * 1.05 + 20,
+        'fast',
+        `ask: lone asker's first page ${lone} ms, today ${baselineLoneMs} ms (no worse)`,
+      );
   }
   return { lines, correct, fast };
 }

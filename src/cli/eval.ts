@@ -79,13 +79,13 @@ async function main(): Promise<number> {
   try {
     for (const name of models) {
       const model = createOllamaModel({
-        host: config.OLLAMA_HOST,
+        host: config.OLLAMA_HOST[0] ?? '',
         model: name,
         numCtx: config.OLLAMA_NUM_CTX,
       });
       const health = await model.check();
       if (!health.ok) {
-        process.stderr.write(`[eval] ${name} at ${config.OLLAMA_HOST} is not ready: ${health.detail}\n`);
+        process.stderr.write(`[eval] ${name} at ${config.OLLAMA_HOST[0]} is not ready: ${health.detail}\n`);
         return 1;
       }
       const results = await runEval({

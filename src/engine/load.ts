@@ -152,7 +152,7 @@ function assemble(
     defaultLanguage: def.defaultLanguage,
     languageNames: def.languageNames,
     keys: def.keys,
-    texts: stripUndefined(def.texts),
+    texts: withQueueTexts(stripUndefined(def.texts), def.languages),
     ...(def.payments ? { payments: def.payments } : {}),
     screens,
   };
@@ -167,4 +167,59 @@ export function formatPath(path: readonly PropertyKey[]): string {
     (acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)),
     '',
   );
+}
+
+/** Issue 13's texts where a journey file does not have them (schema.ts QUEUE_TEXT_NAMES). */
+const QUEUE_TEXT_DEFAULTS = {
+  smsLater: {
+    en: 'Your answer will come by SMS in about {minutes} minutes.',
+    sw: 'Jibu lako litakuja kwa SMS baada ya dakika {minutes} hivi.',
+  },
+  dialLater: {
+    en: 'Dial again in about {minutes} minutes to read your answer.',
+    sw: 'Piga tena baada ya dakika {minutes} hivi kusoma jibu lako.',
+  },
+  pendingOffer: {
+    en: 'You have an answer to: {question}\n1. Read\n2. Main menu',
+    sw: 'Una jibu la: {question}\n1. Soma\n2. Menyu kuu',
+  },
+  answerLastSms: {
+    en: '1. Helpful\n2. Not helpful\n3. Send all by SMS\n0. Back',
+    sw: '1. Imesaidia\n2. Haijasaidia\n3. Tuma yote kwa SMS\n0. Rudi',
+  },
+  smsRequested: {
+    en: 'The whole answer is on its way to you by SMS.',
+    sw: 'Jibu lote linakuja kwako kwa SMS.',
+  },
+  smsAnswer: { en: 'Question: {question}\nAnswer: {answer}', sw: 'Swali: {question}\nJibu: {answer}' },
+  smsFailed: {
+    en: 'Sorry, we could not answer your question: {question}. Please dial again.',
+    sw: 'Samahani, hatukuweza kujibu swali lako: {question}. Tafadhali piga tena.',
+  },
+  waiting: {
+    en: 'You already have a question waiting: {question}\nIts answer comes in about {minutes} min.\n1. Try again\n0. Back',
+    sw: 'Tayari una swali linalosubiri: {question}\nJibu lake linakuja baada ya dakika {minutes}.\n1. Jaribu tena\n0. Rudi',
+  },
+} as const;
+
+function withQueueTexts(texts: RawJourney['texts'], languages: readonly string[]): Journey['texts'] {
+  const { waiting, ...failure } = texts.failure;
+  // A default in each of the journey's languages: ours where we have it, else the English one.
+  const fallback = (d: Record<string, string>): Text =>
+    Object.fromEntries(languages.map((l) => [l, d[l] ?? d['en'] ?? '']));
+  const pick = (name: keyof typeof QUEUE_TEXT_DEFAULTS) =>
+    (texts[name as keyof typeof texts] as Text | undefined) ?? fallback(QUEUE_TEXT_DEFAULTS[name]);
+  const { months, ...rest } = texts;
+  return {
+    ...rest,
+    ...(months ? { months: months as Text } : {}),
+    smsLater: pick('smsLater') as Text,
+    dialLater: pick('dialLater') as Text,
+    pendingOffer: pick('pendingOffer') as Text,
+    answerLastSms: pick('answerLastSms') as Text,
+    smsRequested: pick('smsRequested') as Text,
+    smsAnswer: pick('smsAnswer') as Text,
+    smsFailed: pick('smsFailed') as Text,
+    failure: { ...failure, waiting: (waiting as Text | undefined) ?? fallback(QUEUE_TEXT_DEFAULTS.waiting) },
+  };
 }

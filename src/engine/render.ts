@@ -17,8 +17,12 @@ export const PLACEHOLDERS = [
   'until',
   'reason',
 ] as const;
-export type Placeholder = (typeof PLACEHOLDERS)[number];
+/** Placeholders of the engine's own texts (journey.texts) about waiting and SMS (issue 13). */
+export const SYSTEM_PLACEHOLDERS = ['minutes', 'question', 'answer'] as const;
+export type Placeholder = (typeof PLACEHOLDERS)[number] | (typeof SYSTEM_PLACEHOLDERS)[number];
 export type Vars = Partial<Record<Placeholder, string>> & Record<`input.${string}`, string>;
+/** A question shown on a screen ("You have an answer to: …") is cut to this many characters. */
+export const SHOWN_QUESTION_CHARS = 40;
 
 export function t(text: Text, lang: string): string {
   return text[lang] ?? Object.values(text)[0] ?? '';
@@ -102,16 +106,26 @@ export function withHint(hint: string, body: string): string {
 }
 
 /**
- * Septets left for answer text on one page, after the longest footer in `lang` and the invalid
- * hint: a page re-shown for a wrong key carries the hint, as a menu does, and must still fit whole
- * (issue 16).
+ * Septets left for answer text on one page, after the longest footer in `lang` (with SMS on, the
+ * last page may offer "Send all by SMS") and the invalid hint: a page re-shown for a wrong key
+ * carries the hint, as a menu does, and must still fit whole (issue 16).
  */
-export function answerPageSeptets(journey: Journey, lang: string): number {
+export function answerPageSeptets(journey: Journey, lang: string, smsOn = false): number {
   const footer = Math.max(
     septets(t(journey.texts.answerMore, lang)),
     septets(t(journey.texts.answerLast, lang)),
+    smsOn ? septets(t(journey.texts.answerLastSms, lang)) : 0,
   );
   return SCREEN_SEPTETS - footer - 1 - septets(`${t(journey.texts.invalid, lang)}\n`);
+}
+
+/** A question as a screen shows it: cut at a word to SHOWN_QUESTION_CHARS, with "...". */
+export function shownQuestion(question: string): string {
+  const q = cleanScreen(question.replace(/\s+/g, ' ').trim());
+  if (q.length <= SHOWN_QUESTION_CHARS) return q;
+  const head = q.slice(0, SHOWN_QUESTION_CHARS);
+  const space = head.lastIndexOf(' ');
+  return `${(space > SHOWN_QUESTION_CHARS / 2 ? head.slice(0, space) : head).trimEnd()}...`;
 }
 
 /**
@@ -123,14 +137,23 @@ export function answerPages(
   lang: string,
   text: string,
   done: boolean,
+  smsOn = false,
 ): { pages: string[]; complete: boolean } {
-  const pages = text ? paginate(text, answerPageSeptets(journey, lang), done) : [];
+  const pages = text ? paginate(text, answerPageSeptets(journey, lang, smsOn), done) : [];
   if (done) return { pages, complete: true };
   return { pages: pages.slice(0, -1), complete: false };
 }
 
-export function answerScreen(journey: Journey, lang: string, page: string, last: boolean): string {
-  const footer = t(last ? journey.texts.answerLast : journey.texts.answerMore, lang);
+/** `offerSms`: the last page of a paged answer with SMS on offers "Send all by SMS". */
+export function answerScreen(
+  journey: Journey,
+  lang: string,
+  page: string,
+  last: boolean,
+  offerSms = false,
+): string {
+  const texts = journey.texts;
+  const footer = t(last ? (offerSms ? texts.answerLastSms : texts.answerLast) : texts.answerMore, lang);
   return cleanScreen(`${page}\n${footer}`);
 }
 

@@ -77,6 +77,8 @@ const failures = z.strictObject({
   error: text,
   empty: text,
   timeout: text,
+  // Issue 13; optional so journeys written before it still load (load.ts gives defaults).
+  waiting: text.optional(),
 });
 
 export const SYSTEM_TEXT_NAMES = [
@@ -105,6 +107,20 @@ const paymentReasons = z.strictObject({
   expired: text,
 });
 
+/**
+ * Texts of issue 13 (waiting, the next dial, SMS): optional in a journey file, defaults in load.ts.
+ * They may use {minutes}, {question} and, in the SMS texts, {answer}.
+ */
+export const QUEUE_TEXT_NAMES = [
+  'smsLater',
+  'dialLater',
+  'pendingOffer',
+  'answerLastSms',
+  'smsRequested',
+  'smsAnswer',
+  'smsFailed',
+] as const;
+
 const journey = z.strictObject({
   start: screenId,
   languages: z.array(z.string().regex(/^[a-z]{2,3}$/)).min(1),
@@ -119,12 +135,14 @@ const journey = z.strictObject({
     .default({ back: '0', home: '00', more: '98' }),
   texts: z.strictObject({
     ...Object.fromEntries(SYSTEM_TEXT_NAMES.map((n) => [n, text])),
+    ...Object.fromEntries(QUEUE_TEXT_NAMES.map((n) => [n, text.optional()])),
     failure: failures,
     months: text.optional(),
-  } as Record<(typeof SYSTEM_TEXT_NAMES)[number], typeof text> & {
-    failure: typeof failures;
-    months: z.ZodOptional<typeof text>;
-  }),
+  } as Record<(typeof SYSTEM_TEXT_NAMES)[number], typeof text> &
+    Record<(typeof QUEUE_TEXT_NAMES)[number], z.ZodOptional<typeof text>> & {
+      failure: typeof failures;
+      months: z.ZodOptional<typeof text>;
+    }),
   // Required with PAYMENTS_MODE=mpesa (validate.ts): the screens of a payment's outcome.
   payments: z.strictObject({ paid: screenId, failed: screenId, reasons: paymentReasons }).optional(),
 });

@@ -14,9 +14,19 @@ import type {
   StepResult,
   Text,
 } from './types.ts';
-import { ANSWER_SCREEN, answerOf, answerView, errorReply, pagesOf, render, vars } from './view.ts';
+import {
+  ANSWER_SCREEN,
+  answerOf,
+  answerView,
+  errorReply,
+  offersSms,
+  PENDING_SCREEN,
+  pagesOf,
+  render,
+  vars,
+} from './view.ts';
 
-export { ANSWER_SCREEN, vars };
+export { ANSWER_SCREEN, PENDING_SCREEN, vars };
 
 const MAX_TRAIL = 20;
 /**
@@ -43,6 +53,13 @@ export function start(journey: Journey, ctx: StepContext): StepResult {
     const shown = enter(journey, state, id, ctx, false);
     return { ...shown, effects: [{ type: 'payment-seen', paymentId: outcome.id }, ...shown.effects] };
   }
+  // An answer from an earlier session, done and not read: offered first (issue 13 §3). A question
+  // that got no answer is not offered: there is nothing to read.
+  const pending = ctx.pending;
+  if (pending?.answer?.done && pending.answer.failure === undefined && pending.read === undefined) {
+    const question = { id: pending.id, text: pending.question };
+    return show(journey, { ...state, screen: PENDING_SCREEN, question }, ctx);
+  }
   return enter(journey, state, journey.start, ctx, false);
 }
 
@@ -53,6 +70,7 @@ export function step(journey: Journey, state: EngineState, input: string, ctx: S
   if (home !== null && key === home)
     return enter(journey, { ...state, trail: [] }, journey.start, ctx, false);
   if (state.screen === ANSWER_SCREEN) return answerStep(journey, state, key, ctx);
+  if (state.screen === PENDING_SCREEN) return pendingStep(journey, state, key, ctx);
   const screen = journey.screens.get(state.screen);
   if (!screen) return start(journey, ctx); // the journey changed under a live session
   if (back !== null && key === back) return goBack(journey, state, ctx);
@@ -240,10 +258,15 @@ function answerStep(journey: Journey, state: EngineState, key: string, ctx: Step
     if (state.page > 0) return show(journey, { ...state, page: state.page - 1 }, ctx);
     return goBack(journey, { ...state, page: 0 }, ctx);
   }
-  if (!state.question || (key !== '1' && key !== '2')) return invalid(journey, state, ctx);
+  if (!state.question || (key !== '1' && key !== '2' && key !== '3')) return invalid(journey, state, ctx);
   switch (state.view) {
-    case 'wait': // "1. Get answer"
-      return key === '1' ? show(journey, state, ctx) : invalid(journey, state, ctx);
+    case 'wait': {
+      // "1. Get answer"; a page shown now is the answer reaching its asker.
+      if (key !== '1') return invalid(journey, state, ctx);
+      const shown = show(journey, state, ctx);
+      if (shown.state.view !== 'page') return shown;
+      return { ...shown, effects: [{ type: 'delivered', questionId: state.question.id }] };
+    }
     case 'failed': {
       if (key !== '1') return invalid(journey, state, ctx);
       // Try again: a fresh question id, so the old answer's late progress cannot mix in.
@@ -259,9 +282,18 @@ function answerStep(journey: Journey, state: EngineState, key: string, ctx: Step
     default: {
       const progress = answerOf(state, ctx);
       const { pages, complete } = progress
-        ? pagesOf(journey, state, progress)
+        ? pagesOf(journey, state, progress, ctx)
         : { pages: [], complete: false };
       const onLast = complete && state.page >= pages.length - 1;
+      if (key === '3') {
+        // "Send all by SMS": only where the last page offered it.
+        if (!onLast || !progress || !offersSms(progress, pages, ctx)) return invalid(journey, state, ctx);
+        return {
+          state,
+          reply: { kind: 'END', text: t(journey.texts.smsRequested, state.lang) },
+          effects: [{ type: 'sms-answer', questionId: state.question.id }],
+        };
+      }
       if (onLast) {
         const ask = journey.screens.get(state.trail.at(-1) ?? '');
         const afterRating = ask?.type === 'ask' ? ask.afterRating : journey.start;
@@ -275,6 +307,16 @@ function answerStep(journey: Journey, state: EngineState, key: string, ctx: Step
         : invalid(journey, state, ctx);
     }
   }
+}
+
+/** "You have an answer to: …": 1 reads it (this session's answer from now), 2 the main menu. */
+function pendingStep(journey: Journey, state: EngineState, key: string, ctx: StepContext): StepResult {
+  if (!state.question) return start(journey, { ...ctx, pending: null });
+  if (key === '2') return enter(journey, withoutQuestion(state), journey.start, ctx, false);
+  if (key !== '1') return invalid(journey, state, ctx);
+  const next: EngineState = { ...state, screen: ANSWER_SCREEN, page: 0, trail: [journey.start] };
+  const shown = show(journey, next, ctx);
+  return { ...shown, effects: [{ type: 'read-pending', questionId: state.question.id }] };
 }
 
 function acceptsInput(screen: Extract<Screen, { type: 'input' }>, value: string): boolean {

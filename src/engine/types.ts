@@ -1,6 +1,15 @@
 // The menu engine's data: a journey (menus as data, loaded from menus/*.yaml) and the state of one
 // session in it. The engine is a pure state machine over these (step.ts); nothing here does I/O.
-import type { AnswerProgress, Lang, PaymentFailure, PaymentNotice, PhoneProfile, Reply } from '../types.ts';
+import type {
+  AnswerFailure,
+  AnswerProgress,
+  Lang,
+  PaymentFailure,
+  PaymentNotice,
+  PendingAnswer,
+  PhoneProfile,
+  Reply,
+} from '../types.ts';
 
 /** Text in every language of the journey. */
 export type Text = Readonly<Record<Lang, string>>;
@@ -113,7 +122,7 @@ export interface SystemTexts {
   unlimited: Text;
   planFree: Text;
   planPaid: Text;
-  failure: Readonly<Record<'down' | 'model-missing' | 'busy' | 'error' | 'empty' | 'timeout', Text>>;
+  failure: Readonly<Record<AnswerFailure, Text>>;
   answerGone: Text;
   error: Text;
   limited: Text;
@@ -123,6 +132,17 @@ export interface SystemTexts {
   emptyQuestion: Text;
   /** The twelve month names for {until}, space-separated ("Jan Feb …"): English when absent. */
   months?: Text;
+  /** The answer will not come in this session (issue 13 §3): {minutes}. */
+  smsLater: Text;
+  dialLater: Text;
+  /** The first screen of a dial with an unread answer: {question}, 1 read, 2 main menu. */
+  pendingOffer: Text;
+  /** The last answer page's footer with "Send all by SMS" (3), while SMS is on. */
+  answerLastSms: Text;
+  smsRequested: Text;
+  /** The SMS of an answer ({question}, {answer}) and of a question that got none ({question}). */
+  smsAnswer: Text;
+  smsFailed: Text;
 }
 
 /** Where the next dial goes after a payment's outcome, and why a payment failed, in words. */
@@ -197,6 +217,10 @@ export interface StepContext {
   tzOffsetMinutes: number;
   /** The session's answer as far as it has got (from the session store). */
   answer: AnswerProgress | null;
+  /** The phone's answer from an earlier session, done and not read yet: offered first (issue 13). */
+  pending?: PendingAnswer | null;
+  /** SMS is on: a paged answer's last page offers "Send all by SMS". */
+  smsOn?: boolean;
 }
 
 /** Side effects a step asks the handler to perform; the engine performs none. */
@@ -209,7 +233,13 @@ export type Effect =
   /** Ask for the M-Pesa payment: a durable record before the reply, the push after it. */
   | { type: 'pay'; offer: string }
   /** The outcome of this payment was shown: the next dial shows the start screen again. */
-  | { type: 'payment-seen'; paymentId: string };
+  | { type: 'payment-seen'; paymentId: string }
+  /** An answer page was shown after "still thinking": the answer reached its asker. */
+  | { type: 'delivered'; questionId: string }
+  /** The unread answer of an earlier session is being read: it becomes this session's answer. */
+  | { type: 'read-pending'; questionId: string }
+  /** "Send all by SMS" on the answer's last page. */
+  | { type: 'sms-answer'; questionId: string };
 
 /** Where an offer was shown from: the quota screen (a question with none left) or a menu (My account). */
 export type OfferVia = 'quota' | 'menu';

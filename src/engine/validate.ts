@@ -11,6 +11,8 @@ import {
   menuPages,
   offerText,
   PLACEHOLDERS,
+  SHOWN_QUESTION_CHARS,
+  SYSTEM_PLACEHOLDERS,
   screenText,
   t,
   type Vars,
@@ -60,7 +62,8 @@ export function validateJourney(journey: Journey, journeyFile: string, facts: Bu
       const name = m[1] ?? '';
       const known =
         (PLACEHOLDERS as readonly string[]).includes(name) ||
-        (name.startsWith('input.') && saved.has(name.slice(6)));
+        (name.startsWith('input.') && saved.has(name.slice(6))) ||
+        (path.startsWith('journey.texts.') && (SYSTEM_PLACEHOLDERS as readonly string[]).includes(name));
       if (!known)
         add(
           file,
@@ -192,17 +195,25 @@ function checkFits(journey: Journey, journeyFile: string, facts: BusinessFacts):
       'the screen with the back line',
       `${hint}\n${t(texts.answerGone, lang)}\n${t(texts.backLine, lang)}`,
     );
+    // The longest values the waiting texts can show: a cut question, a backlog's minutes.
+    const waitVars = { question: `${'W'.repeat(SHOWN_QUESTION_CHARS)}...`, minutes: '999' };
     for (const [name, text] of Object.entries(texts.failure)) {
       over(
         journeyFile,
         `journey.texts.failure.${name}`,
         'the screen with the invalid hint',
-        `${hint}\n${t(text, lang)}`,
+        `${hint}\n${fill(t(text, lang), waitVars)}`,
       );
     }
-    for (const name of ['error', 'limited', 'badNumber'] as const)
-      over(journeyFile, `journey.texts.${name}`, 'the screen', t(texts[name], lang));
-    const page = answerPageSeptets(journey, lang);
+    for (const name of ['error', 'limited', 'badNumber', 'smsLater', 'dialLater', 'smsRequested'] as const)
+      over(journeyFile, `journey.texts.${name}`, 'the screen', fill(t(texts[name], lang), waitVars));
+    over(
+      journeyFile,
+      'journey.texts.pendingOffer',
+      'the screen with the invalid hint',
+      `${hint}\n${fill(t(texts.pendingOffer, lang), waitVars)}`,
+    );
+    const page = Math.min(answerPageSeptets(journey, lang), answerPageSeptets(journey, lang, true));
     if (page < MIN_ANSWER_PAGE) {
       issues.push({
         file: journeyFile,

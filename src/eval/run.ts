@@ -62,7 +62,6 @@ export async function runEval(spec: EvalSpec): Promise<EvalResult[]> {
     logger: spec.logger,
     options: {
       maxConcurrent: 1,
-      maxQueue: 1,
       numPredict: spec.numPredict,
       cacheTtlSeconds: 0,
       answerTimeoutMs: spec.answerTimeoutMs,
@@ -164,6 +163,9 @@ function collectingLog(rows: Map<string, QuestionRow>): InteractionLog {
     recordSessionEnd() {},
     recordFeedback() {},
     recordTier() {},
+    recordDelivery() {},
+    recordSms() {},
+    recordSmsReport() {},
     status: () => ({ ok: true, queued: 0, failures: 0, written: rows.size }),
     flush: async () => {},
     close: async () => {},

@@ -5,7 +5,7 @@ import { t } from '../engine/render.ts';
 import { ANSWER_SCREEN } from '../engine/step.ts';
 import type { EngineState, Journey, StepContext, StoredSession } from '../engine/types.ts';
 import type { CountryCode } from '../phone.ts';
-import type { AnswerProgress, PhoneProfile, Reply } from '../types.ts';
+import type { AnswerProgress, PendingAnswer, PhoneProfile, Reply } from '../types.ts';
 
 export interface HopSettings {
   hopDeadlineMs: number;
@@ -21,6 +21,8 @@ export interface HopSettings {
   questionRatePerMinute: number;
   /** PAYMENTS_MODE: what accepting the offer does. */
   payments: 'intent' | 'mpesa';
+  /** SMS is on (AT credentials): answers may go by SMS, a paged answer offers "Send all by SMS". */
+  smsOn?: boolean;
 }
 
 export interface HopOutcome {
@@ -41,6 +43,8 @@ export interface HopFacts {
   profile: PhoneProfile;
   questionsToday: number;
   answer: AnswerProgress | null;
+  /** The phone's pending answer (issue 13): what the hop read, if it read it. */
+  pending?: PendingAnswer | null;
 }
 
 /** `hopId` becomes the id of a question asked on this hop ('' where no question can be asked). */
@@ -55,7 +59,11 @@ export function stepContext(settings: HopSettings, facts: HopFacts, now: number,
     days: settings.days,
     payments: settings.payments,
     tzOffsetMinutes: settings.tzOffsetMinutes,
-    answer: facts.answer,
+    // An earlier session's answer being read becomes this session's (engine/view.ts answerOf
+    // shows an answer only for the question in view).
+    answer: facts.answer ?? facts.pending?.answer ?? null,
+    pending: facts.pending ?? null,
+    smsOn: settings.smsOn === true,
   };
 }
 

@@ -3,6 +3,7 @@
 // stores what they change with the session's commit. An effect may end the hop early (a question
 // past the phone's rate): `limited` then says so and the rest are not performed.
 // Must not store the session or reply to AT: handler.ts does both, once, after every effect.
+import type { Deliveries } from '../delivery/delivery.ts';
 import { answerPageSeptets, t } from '../engine/render.ts';
 import { showAnswer } from '../engine/step.ts';
 import type { Effect, EngineState, Journey, StepContext, StoredSession } from '../engine/types.ts';
@@ -25,6 +26,7 @@ export interface EffectDeps {
   log: InteractionLog;
   payments: Payments;
   settings: HopSettings;
+  deliveries: Deliveries;
 }
 
 /** What one hop's effects see: the hop, what it read, and the step's context. */
@@ -53,6 +55,8 @@ export interface EffectResult {
   questionAsked: 0 | 1;
   /** The phone is past its question rate: the hop ends with the polite END, nothing stored. */
   limited: boolean;
+  /** Becomes the session's answer with the commit (an earlier session's answer, being read). */
+  answer?: AnswerProgress;
 }
 
 type Handler<E extends Effect> = (
@@ -63,7 +67,12 @@ type Handler<E extends Effect> = (
 type Handlers = { [K in Effect['type']]: Handler<Extract<Effect, { type: K }>> };
 
 export function createEffects(deps: EffectDeps) {
-  const { journey, store, answerer, log, payments, settings } = deps;
+  const { journey, store, answerer, log, payments, settings, deliveries } = deps;
+  /** A delivery is news for the log: it must never fail the hop. */
+  const delivered = (scope: EffectScope, questionId: string, how: 'in-session' | 'next-dial', at?: number) =>
+    deliveries
+      .delivered(scope.phoneKey, questionId, how, at)
+      .catch((err: unknown) => scope.logger.warn({ err }, 'could not record the delivery'));
 
   const handlers: Handlers = {
     'set-language': (effect, _scope, result) => {
@@ -128,46 +137,59 @@ export function createEffects(deps: EffectDeps) {
         result.limited = true;
         return;
       }
-      const progress = await ask(scope, effect.question, effect.questionId, result.state.lang);
+      // The answerer stores the answer as it grows (the worker, on whichever replica runs it).
+      const progress = await answerer.ask({
+        sessionId: scope.hop.sessionId,
+        phoneHash: scope.phoneKey,
+        phone: scope.e164,
+        questionId: effect.questionId,
+        question: effect.question,
+        lang: result.state.lang,
+        deadline: scope.deadline - COMMIT_RESERVE_MS,
+        pageSeptets: answerPageSeptets(journey, result.state.lang, settings.smsOn === true),
+      });
       // The quota bounds model work: an answer from the FAQ or the cache costs none (issue 16).
       if (progress.failure === undefined && progress.source === 'model') result.questionAsked = 1;
       const shown = showAnswer(journey, result.state, { ...ctx, answer: progress });
       result.reply = shown.reply;
       result.state = shown.state;
+      if (shown.state.view === 'page') {
+        // FAQ and cache answers have no pending record: their wait is the hop's own.
+        const instant = progress.source !== 'model' ? scope.arrivedAt : undefined;
+        await delivered(scope, effect.questionId, 'in-session', instant);
+      }
+    },
+
+    delivered: async (effect, scope) => {
+      await delivered(scope, effect.questionId, 'in-session');
+    },
+
+    'read-pending': async (effect, scope, result) => {
+      const answer = scope.snapshot.pending?.answer;
+      if (answer?.id === effect.questionId) result.answer = answer;
+      await delivered(scope, effect.questionId, 'next-dial');
+    },
+
+    'sms-answer': async (effect, scope) => {
+      const answer = scope.ctx.answer;
+      const question = questionInView(scope);
+      if (!answer || answer.id !== effect.questionId) return;
+      await deliveries
+        .sendAll({
+          questionId: effect.questionId,
+          phoneHash: scope.phoneKey,
+          phone: scope.e164,
+          question,
+          answer,
+          lang: scope.snapshot.state?.engine.lang ?? journey.defaultLanguage,
+        })
+        .catch((err: unknown) => scope.logger.warn({ err }, 'could not queue the SMS'));
     },
   };
 
-  /** Asks the answerer by the hop's deadline; the answer's progress goes to the session store. */
-  async function ask(
-    { hop, phoneKey, deadline, logger }: EffectScope,
-    question: string,
-    questionId: string,
-    lang: string,
-  ): Promise<AnswerProgress> {
-    const sessionId = hop.sessionId;
-    // Progress is written in call order through one chain, so an older answer never overwrites a newer one.
-    let latest: AnswerProgress | null = null;
-    let writes = Promise.resolve();
-    const put = (p: AnswerProgress) => {
-      latest = p;
-      writes = writes
-        .then(() => store.putAnswer(sessionId, p))
-        .catch((error: unknown) => logger.warn({ err: error }, 'could not store answer progress'));
-    };
-    const progress = await answerer.ask({
-      sessionId,
-      phoneHash: phoneKey,
-      questionId,
-      question,
-      lang,
-      deadline: deadline - COMMIT_RESERVE_MS,
-      pageSeptets: answerPageSeptets(journey, lang),
-      onProgress: put,
-    });
-    const seen = latest as AnswerProgress | null;
-    if (!seen || (!seen.done && seen.text.length < progress.text.length) || (!seen.done && progress.done))
-      put(progress);
-    return progress;
+  /** The question in view when the hop began. */
+  function questionInView(scope: EffectScope): string {
+    return scope.snapshot.state?.engine.question?.text ?? '';
   }
 
   return {

@@ -5,6 +5,7 @@
 // when that cannot do. Callers bound it with the hop deadline; this module keeps the model's share of that deadline
 // and throws only into the app's error funnel.
 import { randomUUID } from 'node:crypto';
+import { createDeliveries, type Deliveries } from '../delivery/delivery.ts';
 import { t } from '../engine/render.ts';
 import { start, walk, walkFrom } from '../engine/step.ts';
 import type { Journey, StepResult, StoredSession } from '../engine/types.ts';
@@ -40,6 +41,8 @@ export interface HopDeps {
   settings: HopSettings;
   /** The subscriber of each number as sent (default: one from the settings, cached). */
   phones?: PhoneKeys;
+  /** Where answers go once shown (default: logged, no SMS). */
+  deliveries?: Deliveries;
   clock?: () => number;
 }
 
@@ -55,7 +58,9 @@ export function createHopHandler(deps: HopDeps) {
     createPhoneKeys({ secret: settings.phoneHashSecret, defaultCountry: settings.defaultCountry });
 
   const oneTrip = createOneTripHops({ journey, store, settings, clock });
-  const effects = createEffects({ journey, store, answerer, log, payments, settings });
+  const deliveries =
+    deps.deliveries ?? createDeliveries({ store, log, logger: deps.logger, sms: null, clock });
+  const effects = createEffects({ journey, store, answerer, log, payments, settings, deliveries });
 
   return async function handleHop(hop: Hop, arrivedAt: number, logger: HopLogger): Promise<HopOutcome> {
     const deadline = arrivedAt + settings.hopDeadlineMs;
@@ -154,13 +159,14 @@ export function createHopHandler(deps: HopDeps) {
         await store.release(key, lease);
         return record(limitedOutcome(journey, stored), 'limited', input);
       }
-      const { state, reply, profile, questionAsked } = done;
+      const { state, reply, profile, questionAsked, answer } = done;
       if (!reply) throw new Error('[hop] the engine gave no reply'); // an ask always sets one
       const screen = state.screen;
       const write: HopWrite<StoredSession> = {
         state: { engine: state, text: hop.text, reply, screen },
         ...(questionAsked ? { questionAsked } : {}),
         ...(Object.keys(profile).length > 0 ? { profile } : {}),
+        ...(answer ? { answer } : {}),
       };
       const committed = await store.commit(key, lease, write);
       if (committed) {

@@ -1,14 +1,16 @@
-// The AnswerModel driver for Ollama's native HTTP API, through the `ollama` npm client.
-// One client per request, whose fetch carries our AbortSignal: the library's own abort() cannot
-// cancel a request still waiting for headers, and a forgotten stream keeps Ollama's slot busy
-// (shared/research/inference.md §2.4, §2.5). Runner options are the same on every call, or Ollama
-// reloads the model (§1.9). It must not retry, queue or time answers: the answerer does that.
-import { type AbortableAsyncIterator, type ChatResponse, Ollama } from 'ollama';
+// The AnswerModel driver for Ollama's native HTTP API (shared/research/inference.md §1), spoken with
+// fetch and our own NDJSON reader. Not through the `ollama` npm client: it prints lines it cannot
+// parse (NUL bytes included) and error bodies to stdout, where only the logger may write, and skips
+// a corrupt line as if nothing happened, so a broken stream read as a whole answer (issue 15 item
+// 16). Here a line that is not JSON, or an `{"error"}` line, fails the stream. Every request is bound
+// to the caller's AbortSignal: a forgotten stream keeps Ollama's slot busy (§2.4). Runner options
+// are the same on every call, or Ollama reloads the model (§1.9). It must not retry, queue or time
+// answers: the answer pipeline does that.
 import { InferenceHttpError, InferenceNetworkError, InferenceTimeoutError } from '../errors.ts';
 import type { AnswerModel, GenerateChunk, GenerateRequest, ModelHealth } from './types.ts';
 
 export interface OllamaModelOptions {
-  /** OLLAMA_HOST, e.g. http://127.0.0.1:11434 */
+  /** One OLLAMA_HOST entry, e.g. http://127.0.0.1:11434 */
   host: string;
   /** OLLAMA_MODEL, e.g. llama3.2:3b */
   model: string;
@@ -25,28 +27,39 @@ export interface OllamaModelOptions {
 
 /** Stop at the first blank line: no second paragraph, no list after the answer (§6.1). */
 const STOP = ['\n\n'];
+/** A line longer than this is no Ollama chunk: the stream is corrupt (a chunk is one token). */
+const MAX_LINE_BYTES = 1_000_000;
+
+interface ChatLine {
+  message?: { content?: unknown };
+  done?: unknown;
+  done_reason?: unknown;
+  prompt_eval_count?: unknown;
+  eval_count?: unknown;
+  error?: unknown;
+}
 
 export function createOllamaModel(opts: OllamaModelOptions): AnswerModel {
-  const { host, model, numCtx, keepAlive = -1, temperature = 0.3, checkTimeoutMs = 2000 } = opts;
+  const { model, numCtx, keepAlive = -1, temperature = 0.3, checkTimeoutMs = 2000 } = opts;
+  const host = opts.host.replace(/\/+$/, '');
   const baseFetch = opts.fetch ?? fetch;
   // Identical on every call, warm-up included: any difference in a runner option is a reload.
   const options = { num_ctx: numCtx, temperature, repeat_penalty: 1.1, stop: STOP };
 
-  /**
-   * A client whose every request is also bound to `signal` (headers wait, body, non-stream calls),
-   * and whose streams are checked line by line (jsonLinesOnly).
-   */
-  function clientFor(signal: AbortSignal, onBadLine: (line: string) => void = () => {}): Ollama {
-    const boundFetch: typeof fetch = async (input, init = {}) => {
-      const res = await baseFetch(input, {
-        ...init,
-        signal: init.signal ? AbortSignal.any([init.signal, signal]) : signal,
+  async function post(path: string, body: unknown, signal: AbortSignal): Promise<Response> {
+    let res: Response;
+    try {
+      res = await baseFetch(`${host}${path}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Accept: 'application/x-ndjson' },
+        body: JSON.stringify(body),
+        signal,
       });
-      if (!res.body || !(res.headers.get('content-type') ?? '').includes('ndjson')) return res;
-      const { status, statusText, headers } = res;
-      return new Response(res.body.pipeThrough(jsonLinesOnly(onBadLine)), { status, statusText, headers });
-    };
-    return new Ollama({ host, fetch: boundFetch });
+    } catch (err) {
+      throw toInferenceError(err, signal, `unreachable at ${host}`);
+    }
+    if (!res.ok) throw await httpError(res, signal);
+    return res;
   }
 
   async function* generate(req: GenerateRequest, signal: AbortSignal): AsyncGenerator<GenerateChunk> {
@@ -55,49 +68,39 @@ export function createOllamaModel(opts: OllamaModelOptions): AnswerModel {
     if (signal.aborted) stop();
     else signal.addEventListener('abort', stop, { once: true });
     try {
-      let stream: AbortableAsyncIterator<ChatResponse>;
-      let badLine: string | null = null;
-      try {
-        stream = await clientFor(ctl.signal, (line) => {
-          badLine = line;
-        }).chat({
+      const res = await post(
+        '/api/chat',
+        {
           model,
           messages: req.messages,
           stream: true,
           keep_alive: keepAlive,
           options: { ...options, num_predict: req.numPredict },
-        });
-      } catch (err) {
-        throw toInferenceError(err, ctl.signal, `unreachable at ${host}`);
-      }
+        },
+        ctl.signal,
+      );
       // The response has started: an empty chunk tells the caller Ollama is up, so a later
       // failure is a broken stream, not an unreachable server.
       yield { text: '' };
-      try {
-        for await (const part of stream) {
-          const text = part.message?.content ?? '';
-          if (part.done) {
-            yield {
-              text,
-              done: {
-                reason: part.done_reason ?? 'stop',
-                tokensIn: part.prompt_eval_count ?? 0,
-                tokensOut: part.eval_count ?? 0,
-              },
-            };
-            return;
-          }
-          if (text !== '') yield { text };
+      for await (const line of ndjsonLines(res, ctl.signal)) {
+        const part = parseLine(line);
+        const text = typeof part.message?.content === 'string' ? part.message.content : '';
+        if (part.done === true) {
+          yield {
+            text,
+            done: {
+              reason: typeof part.done_reason === 'string' ? part.done_reason : 'stop',
+              tokensIn: count(part.prompt_eval_count),
+              tokensOut: count(part.eval_count),
+            },
+          };
+          return;
         }
-      } catch (err) {
-        if (badLine !== null && !ctl.signal.aborted) {
-          const shown = JSON.stringify((badLine as string).slice(0, 40));
-          throw new InferenceNetworkError(`stream broke: a line that is not JSON (${shown})`, {
-            cause: err,
-          });
-        }
-        throw toInferenceError(err, ctl.signal, 'stream broke');
+        if (text !== '') yield { text };
       }
+      throw new InferenceNetworkError('stream broke: it ended without a done chunk');
+    } catch (err) {
+      throw toInferenceError(err, ctl.signal, 'stream broke');
     } finally {
       signal.removeEventListener('abort', stop);
       // Closes the HTTP request whatever happened (a break, an error, the end): Ollama stops
@@ -106,15 +109,28 @@ export function createOllamaModel(opts: OllamaModelOptions): AnswerModel {
     }
   }
 
+  async function getJson(path: string, signal: AbortSignal): Promise<unknown> {
+    let res: Response;
+    try {
+      res = await baseFetch(`${host}${path}`, { signal });
+    } catch (err) {
+      throw toInferenceError(err, signal, `unreachable at ${host}`);
+    }
+    if (!res.ok) throw await httpError(res, signal);
+    try {
+      return await res.json();
+    } catch (err) {
+      throw toInferenceError(err, signal, `${host}${path} answered something that is not JSON`);
+    }
+  }
+
   async function check(): Promise<ModelHealth> {
     const signal = AbortSignal.timeout(checkTimeoutMs);
-    const client = clientFor(signal);
     let names: string[];
     try {
-      const { models } = await client.list();
-      names = models.flatMap((m) => [m.name, m.model]);
+      names = modelNames(await getJson('/api/tags', signal));
     } catch (err) {
-      const e = toInferenceError(err, signal, `unreachable at ${host}`);
+      const e = err as Error;
       const detail =
         e instanceof InferenceHttpError
           ? `${host} answered HTTP ${e.status} to /api/tags`
@@ -126,8 +142,8 @@ export function createOllamaModel(opts: OllamaModelOptions): AnswerModel {
     if (!names.some((n) => sameModel(n, model))) {
       return { ok: false, detail: `model '${model}' is not pulled: run \`ollama pull ${model}\`` };
     }
-    const loaded = await client.ps().then(
-      (r) => r.models.some((m) => sameModel(m.name, model) || sameModel(m.model, model)),
+    const loaded = await getJson('/api/ps', signal).then(
+      (body) => modelNames(body).some((n) => sameModel(n, model)),
       () => false,
     );
     return { ok: true, detail: loaded ? 'ok' : 'ok (model not loaded yet)' };
@@ -135,51 +151,78 @@ export function createOllamaModel(opts: OllamaModelOptions): AnswerModel {
 
   async function warm(): Promise<void> {
     // No deadline: a client that leaves during a load aborts the load (§1.9, §1.10).
-    const client = clientFor(new AbortController().signal);
-    try {
-      await client.chat({ model, messages: [], stream: false, keep_alive: keepAlive, options });
-    } catch (err) {
-      throw toInferenceError(err, undefined, `unreachable at ${host}`);
-    }
+    const res = await post(
+      '/api/chat',
+      { model, messages: [], stream: false, keep_alive: keepAlive, options },
+      new AbortController().signal,
+    );
+    await res.text();
   }
 
-  return { model, generate, check, warm };
+  return { model, host, generate, check, warm };
 }
 
-/**
- * Passes a stream of JSON lines through, and ends it before the first line that is not JSON,
- * telling `onBad`: ollama-js would print that line on the console (console.warn, outside our log)
- * and read on, where a line of garbage means the stream is broken (issue 16). Ending it (rather
- * than failing it) still delivers the lines before; the client then reports a stream with no end.
- */
-function jsonLinesOnly(onBad: (line: string) => void): TransformStream<Uint8Array, Uint8Array> {
+/** The lines of an NDJSON body, decoded as UTF-8. Throws when a line outgrows MAX_LINE_BYTES. */
+async function* ndjsonLines(res: Response, signal: AbortSignal): AsyncGenerator<string> {
+  if (!res.body) return;
   const decoder = new TextDecoder();
-  const encoder = new TextEncoder();
-  let buffer = '';
-  let bad = false;
-  const pass = (line: string, controller: TransformStreamDefaultController<Uint8Array>) => {
-    if (bad || line.trim() === '') return;
-    try {
-      JSON.parse(line);
-    } catch {
-      bad = true;
-      onBad(line);
-      controller.terminate();
-      return;
+  let buffered = '';
+  for await (const bytes of res.body as unknown as AsyncIterable<Uint8Array>) {
+    if (signal.aborted) throw signal.reason;
+    buffered += decoder.decode(bytes, { stream: true });
+    let nl = buffered.indexOf('\n');
+    while (nl >= 0) {
+      const line = buffered.slice(0, nl).trim();
+      buffered = buffered.slice(nl + 1);
+      if (line !== '') yield line;
+      nl = buffered.indexOf('\n');
     }
-    controller.enqueue(encoder.encode(`${line}\n`));
-  };
-  return new TransformStream({
-    transform(chunk, controller) {
-      buffer += decoder.decode(chunk, { stream: true });
-      const lines = buffer.split('\n');
-      buffer = lines.pop() ?? '';
-      for (const line of lines) pass(line, controller);
-    },
-    flush(controller) {
-      pass(buffer + decoder.decode(), controller);
-    },
-  });
+    if (buffered.length > MAX_LINE_BYTES) throw new InferenceNetworkError('stream corrupt: a line too long');
+  }
+  const rest = (buffered + decoder.decode()).trim();
+  if (rest !== '') yield rest;
+}
+
+/** One chunk; anything but a JSON object is a corrupt stream, an `error` line a failed one. */
+function parseLine(line: string): ChatLine {
+  let part: unknown;
+  try {
+    part = JSON.parse(line);
+  } catch {
+    throw new InferenceNetworkError('stream corrupt: a line that is not JSON');
+  }
+  if (part === null || typeof part !== 'object' || Array.isArray(part)) {
+    throw new InferenceNetworkError('stream corrupt: a line that is not a JSON object');
+  }
+  const chunk = part as ChatLine;
+  if (chunk.error !== undefined) {
+    throw new InferenceNetworkError(`stream broke: Ollama said ${JSON.stringify(chunk.error).slice(0, 200)}`);
+  }
+  return chunk;
+}
+
+async function httpError(res: Response, signal: AbortSignal): Promise<Error> {
+  let message = res.statusText || 'error';
+  try {
+    const text = (await res.text()).slice(0, 2000);
+    const body = JSON.parse(text) as { error?: unknown };
+    if (typeof body.error === 'string') message = body.error;
+  } catch (err) {
+    if (signal.aborted) return toInferenceError(err, signal, 'request aborted');
+  }
+  return new InferenceHttpError(res.status, message);
+}
+
+function modelNames(body: unknown): string[] {
+  const models = (body as { models?: unknown } | null)?.models;
+  if (!Array.isArray(models)) return [];
+  return models.flatMap((m: { name?: unknown; model?: unknown }) =>
+    [m?.name, m?.model].filter((n): n is string => typeof n === 'string'),
+  );
+}
+
+function count(v: unknown): number {
+  return typeof v === 'number' && Number.isFinite(v) ? v : 0;
 }
 
 /** 'llama3.2' and 'llama3.2:latest' are the same model. */
@@ -189,8 +232,8 @@ function sameModel(a: string, b: string): boolean {
 }
 
 /**
- * Maps what ollama-js and fetch throw (§2.3) onto our typed errors: an aborted signal is a timeout,
- * a status code is an HTTP error, anything else a network failure described by `what`.
+ * Maps what fetch throws onto our typed errors: an aborted signal is a timeout (or an abort), our
+ * own errors pass, anything else is a network failure described by `what`.
  */
 function toInferenceError(err: unknown, signal: AbortSignal | undefined, what: string): Error {
   if (
@@ -205,14 +248,8 @@ function toInferenceError(err: unknown, signal: AbortSignal | undefined, what: s
     const timedOut = reason?.name === 'TimeoutError';
     return new InferenceTimeoutError(
       timedOut ? 'generation timed out' : `generation aborted (${reason?.message})`,
-      {
-        cause: err,
-      },
+      { cause: err },
     );
-  }
-  const status = (err as { status_code?: unknown }).status_code;
-  if (typeof status === 'number') {
-    return new InferenceHttpError(status, (err as Error).message, { cause: err });
   }
   return new InferenceNetworkError(`${what}: ${describe(err)}`, { cause: err });
 }

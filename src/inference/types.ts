@@ -35,6 +35,8 @@ export interface ModelHealth {
 
 export interface AnswerModel {
   readonly model: string;
+  /** Where it runs (one OLLAMA_HOST entry), for logs and health. */
+  readonly host?: string;
   /**
    * Streams an answer. Aborting `signal` closes the HTTP request, which frees Ollama's slot
    * (shared/research/inference.md §2.4). Throws InferenceHttpError / InferenceNetworkError /
@@ -50,6 +52,8 @@ export interface AnswerModel {
 export interface AskRequest {
   sessionId: string;
   phoneHash: string;
+  /** The phone number: kept with the queued question only while SMS is on (for its SMS). */
+  phone?: string;
   /** Id of the question (also the answer's id), for feedback and the log. */
   questionId: string;
   question: string;
@@ -58,8 +62,11 @@ export interface AskRequest {
   deadline: number;
   /** Septets of one answer page: ask() resolves early once more than this is ready. */
   pageSeptets: number;
-  /** Called as the answer grows and when it ends, also after ask() resolved. */
-  onProgress(progress: AnswerProgress): void;
+  /**
+   * Called as the answer grows and when it ends, after ask() resolved, while this process hears of
+   * it. The answer is also written to the session store as it grows, which is what hops read.
+   */
+  onProgress?(progress: AnswerProgress): void;
 }
 
 export interface QueryRequest {
@@ -78,8 +85,8 @@ export interface QueryResult {
 export interface Answerer {
   /**
    * Resolves by `deadline` with the answer so far: complete, partial (generation goes on in the
-   * background and reports through onProgress), empty and not done ("still thinking"), or failed.
-   * Never rejects.
+   * background and reports through onProgress), empty and not done ("still thinking", or `later`
+   * by SMS or at the next dial), or failed. Never rejects.
    */
   ask(req: AskRequest): Promise<AnswerProgress>;
   /** The JSON API: a whole answer, no screen limit. Rejects with the inference errors. */

@@ -174,6 +174,52 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE tier_events ADD COLUMN reason TEXT;
     `,
   },
+  {
+    version: 8,
+    name: 'deliveries and SMS',
+    // Issue 13: how each question's answer reached its asker (in the session, at the next dial, by
+    // SMS; none: never) and the wait for a model slot; each SMS of an answer with AT's message id,
+    // parts, cost and status, and AT's delivery report stored on the same row (a report may come
+    // before the send's row is written: either creates the row, the other completes it).
+    sql: `
+      ALTER TABLE questions ADD COLUMN queue_ms INTEGER;
+
+      CREATE TABLE deliveries (
+        question_id  TEXT PRIMARY KEY,
+        at           INTEGER NOT NULL,
+        phone_hash   TEXT NOT NULL,
+        how          TEXT NOT NULL,
+        wait_ms      INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX deliveries_at ON deliveries (at);
+
+      CREATE TABLE sms (
+        id              INTEGER PRIMARY KEY,
+        at              INTEGER NOT NULL,
+        question_id     TEXT NOT NULL,
+        phone_hash      TEXT NOT NULL,
+        phone           TEXT,
+        kind            TEXT NOT NULL,
+        status          TEXT NOT NULL,
+        status_code     INTEGER,
+        at_status       TEXT,
+        message_id      TEXT,
+        parts           INTEGER,
+        cost_raw        TEXT,
+        cost_amount     REAL,
+        cost_currency   TEXT,
+        attempts        INTEGER NOT NULL,
+        error           TEXT,
+        report_status   TEXT,
+        report_reason   TEXT,
+        report_network  TEXT,
+        report_at       INTEGER,
+        reports         INTEGER NOT NULL DEFAULT 0
+      ) STRICT;
+      CREATE INDEX sms_at ON sms (at);
+      CREATE UNIQUE INDEX sms_message ON sms (message_id) WHERE message_id IS NOT NULL;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

@@ -240,6 +240,9 @@ export function createSqliteLog(options: SqliteLogOptions): SqliteLog {
     recordSessionEnd: (row) => push({ kind: 'session-end', row }),
     recordFeedback: (row) => push({ kind: 'feedback', row }),
     recordTier: (row) => push({ kind: 'tier', row }),
+    recordDelivery: (row) => push({ kind: 'delivery', row }),
+    recordSms: (row) => push({ kind: 'sms', row }),
+    recordSmsReport: (row) => push({ kind: 'sms-report', row }),
     status(): LogStatus {
       const s: LogStatus = { ok, queued: queue.length, failures, written, dropped, rejected };
       if (lastError !== undefined) s.lastError = lastError;

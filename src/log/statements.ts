@@ -4,14 +4,26 @@
 // Must not open, retry or schedule anything: sqlite.ts owns the connection's life.
 import type { Database } from 'better-sqlite3';
 import { parseCost } from '../protocol/cost.ts';
-import type { FeedbackRow, HopRow, QuestionRow, SessionEndRow, TierRow } from './types.ts';
+import type {
+  DeliveryRow,
+  FeedbackRow,
+  HopRow,
+  QuestionRow,
+  SessionEndRow,
+  SmsReportRow,
+  SmsRow,
+  TierRow,
+} from './types.ts';
 
 export type LogItem =
   | { kind: 'hop'; row: HopRow }
   | { kind: 'question'; row: QuestionRow }
   | { kind: 'session-end'; row: SessionEndRow }
   | { kind: 'feedback'; row: FeedbackRow }
-  | { kind: 'tier'; row: TierRow };
+  | { kind: 'tier'; row: TierRow }
+  | { kind: 'delivery'; row: DeliveryRow }
+  | { kind: 'sms'; row: SmsRow }
+  | { kind: 'sms-report'; row: SmsReportRow };
 
 export interface LogWriter {
   /** Writes one item's row; a hop's sessions row is left to touchSessions. Throws what SQLite throws. */
@@ -69,9 +81,43 @@ const HOP_SQL = `
 // A question id is unique: recording it again (a retried answer) replaces, never doubles, it.
 const QUESTION_SQL = `
   INSERT OR REPLACE INTO questions (id, at, session_id, phone_hash, channel, lang, model, question, prompt,
-    answer, tokens_in, tokens_out, ttft_ms, latency_ms, deadline_cut, cache_hit, source, outcome, passages)
+    answer, tokens_in, tokens_out, ttft_ms, latency_ms, deadline_cut, cache_hit, source, outcome, passages, queue_ms)
   VALUES (@id, @at, @sessionId, @phoneHash, @channel, @lang, @model, @question, @prompt, @answer,
-    @tokensIn, @tokensOut, @ttftMs, @latencyMs, @deadlineCut, @cacheHit, @source, @outcome, @passages)`;
+    @tokensIn, @tokensOut, @ttftMs, @latencyMs, @deadlineCut, @cacheHit, @source, @outcome, @passages, @queueMs)`;
+
+// The first delivery of a question wins: reading it at the next dial after it came by SMS is no
+// second delivery.
+const DELIVERY_SQL = `
+  INSERT OR IGNORE INTO deliveries (question_id, at, phone_hash, how, wait_ms)
+  VALUES (@questionId, @at, @phoneHash, @how, @waitMs)`;
+
+// The send's row; a delivery report that came first made the row already (keyed by message id).
+const SMS_SQL = `
+  INSERT INTO sms (at, question_id, phone_hash, phone, kind, status, status_code, at_status, message_id,
+    parts, cost_raw, cost_amount, cost_currency, attempts, error)
+  VALUES (@at, @questionId, @phoneHash, @phone, @kind, @status, @statusCode, @atStatus, @messageId,
+    @parts, @costRaw, @costAmount, @costCurrency, @attempts, @error)
+  ON CONFLICT (message_id) WHERE message_id IS NOT NULL DO UPDATE SET
+    at = excluded.at, question_id = excluded.question_id, phone_hash = excluded.phone_hash,
+    phone = excluded.phone, kind = excluded.kind, status = excluded.status,
+    status_code = excluded.status_code, at_status = excluded.at_status, parts = excluded.parts,
+    cost_raw = excluded.cost_raw, cost_amount = excluded.cost_amount,
+    cost_currency = excluded.cost_currency, attempts = excluded.attempts, error = excluded.error`;
+
+// A report against its message: a final status (Success, Failed, Rejected) is never replaced by a
+// late interim one (Sent, Submitted, Buffered); a resent report changes nothing but the count.
+const SMS_REPORT_SQL = `
+  INSERT INTO sms (at, question_id, phone_hash, kind, status, attempts, message_id, report_status,
+    report_reason, report_network, report_at, reports)
+  VALUES (@at, '', '', 'answer', 'sent', 0, @messageId, @status, @failureReason, @networkCode, @at, 1)
+  ON CONFLICT (message_id) WHERE message_id IS NOT NULL DO UPDATE SET
+    report_status = iif(report_status IN ('Success', 'Failed', 'Rejected')
+      AND excluded.report_status NOT IN ('Success', 'Failed', 'Rejected'), report_status, excluded.report_status),
+    report_reason = iif(report_status IN ('Success', 'Failed', 'Rejected')
+      AND excluded.report_status NOT IN ('Success', 'Failed', 'Rejected'), report_reason, excluded.report_reason),
+    report_network = excluded.report_network,
+    report_at = excluded.report_at,
+    reports = reports + 1`;
 
 const FEEDBACK_SQL = `
   INSERT INTO feedback (at, session_id, phone_hash, question_id, helpful)
@@ -86,6 +132,8 @@ const TIER_SQL = `
 const PURGES: readonly [table: string, column: string][] = [
   ['hops', 'at'],
   ['questions', 'at'],
+  ['deliveries', 'at'],
+  ['sms', 'at'],
   ['feedback', 'at'],
   ['tier_events', 'at'],
   ['sessions', 'last_at'],
@@ -98,6 +146,9 @@ export function createLogWriter(db: Database): LogWriter {
   const question = db.prepare(QUESTION_SQL);
   const feedback = db.prepare(FEEDBACK_SQL);
   const tier = db.prepare(TIER_SQL);
+  const delivery = db.prepare(DELIVERY_SQL);
+  const sms = db.prepare(SMS_SQL);
+  const smsReport = db.prepare(SMS_REPORT_SQL);
   // By rowid through the time index, a bounded number at a time: a day of a busy gateway's rows
   // deleted in one statement held the event loop for seconds (issue 7: 1M hop rows, 760 ms).
   const purges = PURGES.map(([t, c]) =>
@@ -136,6 +187,7 @@ export function createLogWriter(db: Database): LogWriter {
             deadlineCut: r.deadlineCut ? 1 : 0,
             cacheHit: r.cacheHit ? 1 : 0,
             passages: r.passages ? JSON.stringify(r.passages) : null,
+            queueMs: r.queueMs === undefined ? null : int(r.queueMs),
           });
           return;
         }
@@ -173,6 +225,27 @@ export function createLogWriter(db: Database): LogWriter {
           });
           return;
         }
+        case 'delivery':
+          delivery.run({ ...item.row, at: int(item.row.at), waitMs: int(item.row.waitMs) });
+          return;
+        case 'sms': {
+          const r = item.row;
+          const cost = parseCost(r.costRaw ?? '');
+          sms.run({
+            ...r,
+            at: int(r.at),
+            phone: r.phone ?? null,
+            statusCode: intOrNull(r.statusCode),
+            parts: intOrNull(r.parts),
+            costAmount: cost.amount,
+            costCurrency: cost.currency,
+            attempts: int(r.attempts),
+          });
+          return;
+        }
+        case 'sms-report':
+          smsReport.run({ ...item.row, at: int(item.row.at) });
+          return;
       }
     },
     touchSessions(hops) {

@@ -47,13 +47,15 @@ export interface QuestionRow {
   deadlineCut: boolean;
   cacheHit: boolean;
   source: 'model' | 'cache' | 'faq';
-  /** 'ok' or the AnswerFailure that ended it. */
+  /** 'ok', 'cut' (a stream past its length) or the AnswerFailure that ended it. */
   outcome: string;
   /**
    * Ids of the knowledge passages in its prompt (issue 18): [] when the base had none for it, null
    * or absent when it was not asked (FAQ, cache, no knowledge base).
    */
   passages?: readonly string[] | null;
+  /** How long it waited in the queue for a model slot (queued model questions only). */
+  queueMs?: number;
 }
 
 /** AT's end-of-session notification, raw fields kept (shared/research/at-protocol.md §4). */
@@ -110,6 +112,47 @@ export interface TierRow {
   reason?: string;
 }
 
+/** How a question's answer reached its asker, once (issue 13 §5): the first delivery wins. */
+export interface DeliveryRow {
+  questionId: string;
+  at: number;
+  phoneHash: string;
+  how: 'in-session' | 'next-dial' | 'sms';
+  /** From the question to its delivery. */
+  waitMs: number;
+}
+
+/** One SMS of an answer (issue 13 §4), as the outbox ended it. */
+export interface SmsRow {
+  at: number;
+  questionId: string;
+  phoneHash: string;
+  /** Only when STORE_PHONE_NUMBERS is on. */
+  phone?: string;
+  /** answer: it missed its session; all: "Send all by SMS"; failure: the question got no answer. */
+  kind: 'answer' | 'all' | 'failure';
+  /** sent (AT took it), failed (never: e.g. an invalid number), unknown (may have gone; not retried). */
+  status: 'sent' | 'failed' | 'unknown';
+  /** AT's recipient statusCode and status ("101", "Success"), or the HTTP status of a refusal. */
+  statusCode: number | null;
+  atStatus: string | null;
+  messageId: string | null;
+  parts: number | null;
+  /** AT's cost as sent ("KES 0.8000"). */
+  costRaw: string | null;
+  attempts: number;
+  error: string | null;
+}
+
+/** AT's delivery report for a message (POST /sms/delivery), stored against the message. */
+export interface SmsReportRow {
+  at: number;
+  messageId: string;
+  status: string;
+  failureReason: string;
+  networkCode: string;
+}
+
 export interface LogStatus {
   ok: boolean;
   /** Rows waiting to be written. */
@@ -130,6 +173,9 @@ export interface InteractionLog {
   recordSessionEnd(row: SessionEndRow): void;
   recordFeedback(row: FeedbackRow): void;
   recordTier(row: TierRow): void;
+  recordDelivery(row: DeliveryRow): void;
+  recordSms(row: SmsRow): void;
+  recordSmsReport(row: SmsReportRow): void;
   status(): LogStatus;
   /** Writes what is queued now; resolves even when the write fails (rows stay queued). */
   flush(): Promise<void>;

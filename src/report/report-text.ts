@@ -1,5 +1,7 @@
 // The report as plain text for a terminal: one aligned table per question the MVP asks (engage,
 // help, pay), a day per row and the window's total last, then the most asked topics. Pure.
+
+import { deliveryText } from './delivery.ts';
 import { FUNNEL_COLUMNS, failureLine } from './funnel-text.ts';
 import type { KnowledgeFigures } from './knowledge.ts';
 import type { DayFigures, Figures, Report } from './report.ts';
@@ -64,6 +66,8 @@ export function formatReportText(report: Report): string {
     reportTitle(report),
     ...SECTIONS.flatMap((s) => ['', s.title, table(report.perDay, report.total, s.columns)]),
     `Failed payments by reason: ${failureLine(report.total)}`,
+    '',
+    ...deliveryText(report.delivery),
     '',
     'Most asked (normalised questions)',
     ...list(report.topQuestions),

@@ -20,6 +20,7 @@
 // - Topics: the most frequent normalised questions and keywords (EN + SW stopwords removed) of the window.
 import type { Database } from 'better-sqlite3';
 import { devSecretSince } from '../log/meta.ts';
+import { type DeliveryFigures, deliveryFigures } from './delivery.ts';
 import { buildFunnel, emptyFunnel, type FunnelFigures } from './funnel.ts';
 import { type KnowledgeFigures, knowledgeFigures } from './knowledge.ts';
 import { keywords, normaliseQuestion, type TopicCount, topCounts } from './topics.ts';
@@ -74,6 +75,8 @@ export interface Report {
   devPhoneHashSecretSince: number | null;
   /** Passages used and questions the knowledge base did not cover (knowledge.ts). */
   knowledge: KnowledgeFigures;
+  /** How the window's answers reached people, and the SMS (issue 13; delivery.ts). */
+  delivery: DeliveryFigures;
 }
 
 const DAY_MS = 86_400_000;
@@ -209,6 +212,7 @@ export function buildReport(db: Database, options: ReportOptions): Report {
     ),
     devPhoneHashSecretSince: devSecretSince(db),
     knowledge: knowledgeFigures(db, range, top),
+    delivery: deliveryFigures(db, range),
   };
 }
 

@@ -5,7 +5,8 @@
 // It must not hold the process open: expiry is checked on read, and the sweep timer is unref()ed.
 import { randomBytes } from 'node:crypto';
 import { SessionStoreError } from '../errors.ts';
-import type { AnswerProgress, PhoneProfile } from '../types.ts';
+import type { AnswerProgress, PendingAnswer, PhoneProfile } from '../types.ts';
+import { blocks, markedRead, PENDING_TTL_SECONDS, patched } from './pending.ts';
 import { createTtlMap } from './ttl-map.ts';
 import type { BeginOptions, HopKey, HopSnapshot, SessionStore, SessionStoreOptions } from './types.ts';
 
@@ -61,7 +62,16 @@ export function createMemorySessionStore<S = unknown>(
     maxBytes: tuning.maxCacheBytes ?? DEFAULT_CACHE_BYTES,
     sizeOf: (key, value) => ENTRY_OVERHEAD_BYTES + key.length + value.length,
   });
-  const maps = [sessions, leases, profiles, counters, cache];
+  // Pending answers: one per phone, bounded as the cache is.
+  const pendings = createTtlMap<string>(now, {
+    maxBytes: tuning.maxCacheBytes ?? DEFAULT_CACHE_BYTES,
+    sizeOf: (key, value) => ENTRY_OVERHEAD_BYTES + key.length + value.length,
+  });
+  const maps = [sessions, leases, profiles, counters, cache, pendings];
+  const pendingOf = (phoneKey: string) => parse<PendingAnswer>(pendings.get(phoneKey));
+  /** Rewrites a pending answer, keeping its expiry as Redis's KEEPTTL does. */
+  const rewrite = (phoneKey: string, p: PendingAnswer) =>
+    pendings.replace(phoneKey, toJson(p, 'pending answer'));
 
   const sweep = setInterval(() => {
     for (const map of maps) map.sweep();
@@ -103,6 +113,7 @@ export function createMemorySessionStore<S = unknown>(
         ? increment(hopCounter, MINUTE_COUNTER_TTL_MS)
         : (counters.get(hopCounter) ?? 0),
       questionsThisMinute: counters.get(`rq:${key.phoneKey}:${minuteOf(key)}`) ?? 0,
+      pending: pendingOf(key.phoneKey),
     };
   };
 
@@ -160,6 +171,40 @@ export function createMemorySessionStore<S = unknown>(
       live('putAnswer');
       const session = { ...sessions.get(sessionId), answer: toJson(answer, 'answer') };
       sessions.set(sessionId, session, sessionTtlMs);
+    },
+
+    async claimPending(phoneKey, pending, staleMs) {
+      live('claimPending');
+      const current = pendingOf(phoneKey);
+      if (blocks(current, pending.id, now(), staleMs)) return current;
+      pendings.set(phoneKey, toJson(pending, 'pending answer'), PENDING_TTL_SECONDS * 1000);
+      return null;
+    },
+
+    async updatePending(phoneKey, id, patch) {
+      live('updatePending');
+      const next = patched(pendingOf(phoneKey), id, patch);
+      if (next) rewrite(phoneKey, next);
+      return next;
+    },
+
+    async readPending(phoneKey, id, how) {
+      live('readPending');
+      const before = pendingOf(phoneKey);
+      const next = markedRead(before, id, how);
+      if (!next) return null;
+      rewrite(phoneKey, next);
+      return before;
+    },
+
+    async getPending(phoneKey) {
+      live('getPending');
+      return pendingOf(phoneKey);
+    },
+
+    async dropPending(phoneKey, id) {
+      live('dropPending');
+      if (pendingOf(phoneKey)?.id === id) pendings.delete(phoneKey);
     },
 
     async getCached(key) {

@@ -12,10 +12,10 @@ export interface ScriptCommands {
 
 // Lua keeps false (Redis nil) inside the reply table, so positions never shift.
 export const SCRIPTS = {
-  // KEYS lease session profile day hopMinute questionMinute; ARGV token leaseMs (0: no lease) minuteTtl
-  // countHop ('1': count this hop, '0': it was counted by an earlier read)
+  // KEYS lease session profile day hopMinute questionMinute pending; ARGV token leaseMs (0: no
+  // lease) minuteTtl countHop ('1': count this hop, '0': it was counted by an earlier read)
   ussdSessionBegin: {
-    numberOfKeys: 6,
+    numberOfKeys: 7,
     lua: `
 local got = false
 if ARGV[2] ~= '0' then got = redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) end
@@ -30,7 +30,8 @@ else
   hops = redis.call('GET', KEYS[5])
 end
 local questions = redis.call('GET', KEYS[6])
-return { got and 1 or 0, s[1], s[2], p[1], p[2], today, hops, questions, s[3] }`,
+local pending = redis.call('GET', KEYS[7])
+return { got and 1 or 0, s[1], s[2], p[1], p[2], today, hops, questions, s[3], pending }`,
   },
   // KEYS lease session profile day questionMinute; ARGV token state answerMode answer sessionTtl
   // profileTtl questionAsked dayTtl minuteTtl [profileField profileValue]...

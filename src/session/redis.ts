@@ -7,7 +7,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { SessionStoreError } from '../errors.ts';
-import type { AnswerProgress, PhoneProfile } from '../types.ts';
+import type { AnswerProgress, PendingAnswer, PhoneProfile } from '../types.ts';
+import { PENDING_TTL_SECONDS } from './pending.ts';
+import { PENDING_SCRIPTS, type PendingCommands } from './pending-scripts.ts';
 import { readiness, writeCoalescer } from './redis-connection.ts';
 import { SCRIPTS, type ScriptCommands, type ScriptReply } from './redis-scripts.ts';
 import type { HopKey, HopSnapshot, HopWrite, SessionStore, SessionStoreOptions } from './types.ts';
@@ -64,7 +66,7 @@ export function createRedisClient(
  * Sessions in Redis. The store owns `redis` from now on: close() quits it. Keys (all under
  * options.prefix): `s:<session>` hash {state, answer, v: the state's version}, `lease:<session>`,
  * `p:<phone>` hash {lang, subscribedUntil}, `q:<phone>:<day>`, `rh:<phone>:<minute>`,
- * `rq:<phone>:<minute>`, `c:<key>`.
+ * `rq:<phone>:<minute>`, `c:<key>`, `pa:<phone>` the pending answer (JSON).
  * The keys of one hop span several hash slots: this targets a single Redis, not Redis Cluster.
  */
 export function createRedisSessionStore<S = unknown>(
@@ -75,8 +77,10 @@ export function createRedisSessionStore<S = unknown>(
   const profileTtlSeconds = options.profileTtlSeconds ?? DEFAULT_PROFILE_TTL_SECONDS;
   // defineCommand sends EVAL the first time per connection and EVALSHA after, so each script is
   // one round trip (two only if the script cache was flushed under a live connection).
-  for (const [name, script] of Object.entries(SCRIPTS)) redis.defineCommand(name, script);
-  const scripts = redis as unknown as ScriptCommands;
+  for (const [name, script] of Object.entries({ ...SCRIPTS, ...PENDING_SCRIPTS }))
+    redis.defineCommand(name, script);
+  const scripts = redis as unknown as ScriptCommands & PendingCommands;
+  const pendingKey = (phoneKey: string) => `${prefix}pa:${keyPart(phoneKey)}`;
   // A lease token only has to differ from every other holder's: this store's random id and a
   // counter, instead of random bytes per hop (~3 % of a hop's CPU in the issue 7 profile).
   const storeId = randomBytes(9).toString('base64url');
@@ -114,6 +118,7 @@ export function createRedisSessionStore<S = unknown>(
       day: `${prefix}q:${phone}:${keyPart(k.day)}`,
       hopMinute: `${prefix}rh:${phone}:${minute}`,
       questionMinute: `${prefix}rq:${phone}:${minute}`,
+      pending: `${prefix}pa:${phone}`,
     };
   };
 
@@ -121,7 +126,7 @@ export function createRedisSessionStore<S = unknown>(
   async function read(key: HopKey, leaseMs: number, countHop: boolean): Promise<HopSnapshot<S>> {
     const k = keys(key);
     const token = `${storeId}.${++leases}`;
-    const hopKeys = [k.lease, k.session, k.profile, k.day, k.hopMinute, k.questionMinute];
+    const hopKeys = [k.lease, k.session, k.profile, k.day, k.hopMinute, k.questionMinute, k.pending];
     const count = countHop ? 1 : 0;
     let reply: ScriptReply[];
     try {
@@ -133,7 +138,7 @@ export function createRedisSessionStore<S = unknown>(
       if (leaseMs > 0) scripts.ussdSessionRelease(k.lease, token).catch(() => {});
       throw err;
     }
-    const [got, state, answer, lang, subscribedUntil, today, hops, questions, version] = reply;
+    const [got, state, answer, lang, subscribedUntil, today, hops, questions, version, pending] = reply;
     const profile: PhoneProfile = {};
     if (typeof lang === 'string') profile.lang = lang;
     if (typeof subscribedUntil === 'string' && Number.isFinite(Number(subscribedUntil))) {
@@ -148,6 +153,7 @@ export function createRedisSessionStore<S = unknown>(
       questionsToday: toCount(today),
       hopsThisMinute: toCount(hops),
       questionsThisMinute: toCount(questions),
+      pending: parseJson<PendingAnswer>(pending, 'pending answer'),
     };
   }
 
@@ -213,6 +219,45 @@ export function createRedisSessionStore<S = unknown>(
           toJson(answer, 'answer'),
           sessionTtlSeconds,
         );
+      }),
+
+    claimPending: (phoneKey, pending, staleMs) =>
+      guard('claimPending', async () => {
+        const blocking = await scripts.ussdPendingClaim(
+          pendingKey(phoneKey),
+          toJson(pending, 'pending answer'),
+          pending.id,
+          Date.now(),
+          Math.round(staleMs),
+          PENDING_TTL_SECONDS,
+        );
+        return parseJson<PendingAnswer>(blocking, 'pending answer');
+      }),
+
+    updatePending: (phoneKey, id, patch) =>
+      guard('updatePending', async () =>
+        parseJson<PendingAnswer>(
+          await scripts.ussdPendingUpdate(pendingKey(phoneKey), id, toJson(patch, 'pending patch')),
+          'pending answer',
+        ),
+      ),
+
+    readPending: (phoneKey, id, how) =>
+      guard('readPending', async () =>
+        parseJson<PendingAnswer>(
+          await scripts.ussdPendingRead(pendingKey(phoneKey), id, how),
+          'pending answer',
+        ),
+      ),
+
+    getPending: (phoneKey) =>
+      guard('getPending', async () =>
+        parseJson<PendingAnswer>(await redis.get(pendingKey(phoneKey)), 'pending answer'),
+      ),
+
+    dropPending: (phoneKey, id) =>
+      guard('dropPending', async () => {
+        await scripts.ussdPendingDrop(pendingKey(phoneKey), id);
       }),
 
     getCached: (key) => guard('getCached', () => redis.get(`${prefix}c:${keyPart(key)}`)),

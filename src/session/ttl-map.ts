@@ -5,6 +5,8 @@
 export interface TtlMap<V> {
   get(key: string): V | undefined;
   set(key: string, value: V, ttlMs: number): void;
+  /** Replaces a live entry's value, keeping its expiry (Redis's KEEPTTL). */
+  replace(key: string, value: V): void;
   delete(key: string): void;
   sweep(): void;
   clear(): void;
@@ -47,6 +49,11 @@ export function createTtlMap<V>(now: () => number, bound?: TtlMapBound<V>): TtlM
         if (bytes <= bound.maxBytes) break;
         remove(oldest);
       }
+    },
+    replace(key, value) {
+      const entry = entries.get(key);
+      if (entry === undefined || entry.expiresAt <= now()) return;
+      this.set(key, value, entry.expiresAt - now());
     },
     delete: remove,
     sweep() {

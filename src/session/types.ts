@@ -2,7 +2,7 @@
 // (shared by every replica) and memory.ts (one process only; the default without REDIS_URL).
 // A hop costs one read (begin) and one write (commit) round trip (issue 3); a hop that only moves
 // through menus of a session this process served last costs one (advance, issue 7).
-import type { AnswerProgress, PhoneProfile } from '../types.ts';
+import type { AnswerProgress, Delivery, PendingAnswer, PhoneProfile } from '../types.ts';
 
 /** Identifies one hop's keys. `phoneKey` is the keyed hash of the phone number, never the number. */
 export interface HopKey {
@@ -33,7 +33,12 @@ export interface HopSnapshot<S> {
   hopsThisMinute: number;
   /** Questions of this phone in `minute` (not counting this hop). */
   questionsThisMinute: number;
+  /** The phone's question waiting for its answer, or its answer waiting to be read. */
+  pending: PendingAnswer | null;
 }
+
+/** What may change on a pending answer after it was claimed. */
+export type PendingPatch = Partial<Pick<PendingAnswer, 'sms' | 'hungUp' | 'answer' | 'etaAt'>>;
 
 export type Advanced = { written: true; version: string } | { written: false; reason: 'changed' | 'limited' };
 
@@ -80,6 +85,22 @@ export interface SessionStore<S = unknown> {
   release(key: HopKey, lease: string): Promise<void>;
   /** Stores the answer so far; called by background generation as tokens arrive. */
   putAnswer(sessionId: string, answer: AnswerProgress): Promise<void>;
+  /**
+   * Makes `pending` the phone's pending question, unless another question of the phone is still
+   * waiting for its answer (asked less than `staleMs` ago): that one is returned and nothing
+   * changes. An answer already done but not read is replaced. Null when claimed.
+   */
+  claimPending(phoneKey: string, pending: PendingAnswer, staleMs: number): Promise<PendingAnswer | null>;
+  /** Merges `patch` into the phone's pending question `id`; the record after, or null if not it. */
+  updatePending(phoneKey: string, id: string, patch: PendingPatch): Promise<PendingAnswer | null>;
+  /**
+   * Marks the pending answer `id` as read, `how`; returns the record if this call marked it
+   * (the first to), else null: so a delivery is recorded once.
+   */
+  readPending(phoneKey: string, id: string, how: Delivery): Promise<PendingAnswer | null>;
+  getPending(phoneKey: string): Promise<PendingAnswer | null>;
+  /** Forgets the pending question `id` (it was never queued). */
+  dropPending(phoneKey: string, id: string): Promise<void>;
   /** A small shared cache (answers to repeated questions). */
   getCached(key: string): Promise<string | null>;
   setCached(key: string, value: string, ttlSeconds: number): Promise<void>;

@@ -43,7 +43,6 @@ export function createInProcessApp(opts: {
     HOP_RATE_PER_MINUTE: '0',
     QUESTION_RATE_PER_MINUTE: '0',
     OLLAMA_MAX_CONCURRENT: '4',
-    OLLAMA_MAX_QUEUE: '8',
     ANSWER_CACHE_TTL_SECONDS: '0',
     ANSWER_TIMEOUT_MS: '2000',
   });

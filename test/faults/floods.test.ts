@@ -1,6 +1,6 @@
 // Floods against the real server process (issue 8): the per-phone hop and question rate limits
 // answer a polite END and log the hop as 'limited'; one phone flooding cannot starve the others;
-// and the global bound on generations (OLLAMA_MAX_CONCURRENT / OLLAMA_MAX_QUEUE) turns the
+// and the global bound on generations (OLLAMA_MAX_CONCURRENT, and ANSWER_MAX_WAIT_MINUTES of backlog) turns the
 // overflow away at once with the "busy" screen rather than letting it run into the deadline.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeOllama, startFakeOllama } from '../helpers/fake-ollama.ts';
@@ -124,40 +124,46 @@ describe('floods', () => {
     }));
 
   it('the global bound on generations answers "busy" at once, not by timing out', () =>
-    fault('Generation flood (OLLAMA_MAX_CONCURRENT=1, OLLAMA_MAX_QUEUE=1, 6 askers)', async (t) => {
-      // A model slow enough that every admitted question outlives the hop deadline.
-      const slow = await startFakeOllama({ answer: 'Rain comes in March.', firstTokenMs: 4_000 });
-      const bounded = await startFaultGateway({
-        OLLAMA_HOST: slow.url,
-        OLLAMA_MAX_CONCURRENT: '1',
-        OLLAMA_MAX_QUEUE: '1',
-        ANSWER_CACHE_TTL_SECONDS: '0',
-        ANSWER_TIMEOUT_MS: '6000',
-      });
-      try {
-        const askers = [1, 2, 3, 4, 5, 6].map((n) => ({
-          hop: createDialer(bounded.url, t, { phoneNumber: `+25471100070${n}` }),
-          sessionId: `gen-${n}`,
-        }));
-        for (const a of askers) {
-          await a.hop({ sessionId: a.sessionId, text: '' });
-          await a.hop({ sessionId: a.sessionId, text: '1' });
+    fault(
+      'Generation flood (1 slot, answers thought to take 30 s, ANSWER_MAX_WAIT_MINUTES=1, 6 askers)',
+      async (t) => {
+        // A model slow enough that every admitted question outlives the hop deadline.
+        const slow = await startFakeOllama({ answer: 'Rain comes in March.', firstTokenMs: 4_000 });
+        const bounded = await startFaultGateway({
+          OLLAMA_HOST: slow.url,
+          OLLAMA_MAX_CONCURRENT: '1',
+          // Until one is measured, an answer is thought to take 50 ms per num_predict token: 30 s.
+          // The third asker's answer would be 90 s away, past the one minute allowed: busy.
+          OLLAMA_NUM_PREDICT: '600',
+          ANSWER_MAX_WAIT_MINUTES: '1',
+          ANSWER_CACHE_TTL_SECONDS: '0',
+          ANSWER_TIMEOUT_MS: '6000',
+        });
+        try {
+          const askers = [1, 2, 3, 4, 5, 6].map((n) => ({
+            hop: createDialer(bounded.url, t, { phoneNumber: `+25471100070${n}` }),
+            sessionId: `gen-${n}`,
+          }));
+          for (const a of askers) {
+            await a.hop({ sessionId: a.sessionId, text: '' });
+            await a.hop({ sessionId: a.sessionId, text: '1' });
+          }
+          const asked = await Promise.all(
+            askers.map((a, i) => a.hop({ sessionId: a.sessionId, text: `1*when does the rain come ${i}` })),
+          );
+          const busy = asked.filter((r) => r.body === SCREENS.failure('busy'));
+          const waiting = asked.filter((r) => r.body === SCREENS.thinking);
+          expect(busy).toHaveLength(4); // 1 running + 1 queued within the minute; the rest turned away
+          expect(waiting).toHaveLength(2);
+          for (const r of busy) expect(r.ms, 'busy at once').toBeLessThan(500);
+          t.injected = slow.generations().length === 1;
+          t.rowsExpected = t.hops;
+          t.rowsFound = await settledRows(bounded.dbPath, t.hops);
+          t.note = `busy: ${busy.length} (max ${Math.max(...busy.map((r) => r.ms))} ms), still thinking: ${waiting.length} (${Math.max(...waiting.map((r) => r.ms))} ms)`;
+        } finally {
+          await bounded.dispose();
+          await slow.close();
         }
-        const asked = await Promise.all(
-          askers.map((a, i) => a.hop({ sessionId: a.sessionId, text: `1*when does the rain come ${i}` })),
-        );
-        const busy = asked.filter((r) => r.body === SCREENS.failure('busy'));
-        const waiting = asked.filter((r) => r.body === SCREENS.thinking);
-        expect(busy).toHaveLength(4); // 1 running + 1 queued; the rest turned away
-        expect(waiting).toHaveLength(2);
-        for (const r of busy) expect(r.ms, 'busy at once').toBeLessThan(500);
-        t.injected = slow.generations().length === 1;
-        t.rowsExpected = t.hops;
-        t.rowsFound = await settledRows(bounded.dbPath, t.hops);
-        t.note = `busy: ${busy.length} (max ${Math.max(...busy.map((r) => r.ms))} ms), still thinking: ${waiting.length} (${Math.max(...waiting.map((r) => r.ms))} ms)`;
-      } finally {
-        await bounded.dispose();
-        await slow.close();
-      }
-    }));
+      },
+    ));
 });

@@ -30,7 +30,6 @@ describe('stopping the process', () => {
       const gw = await startFaultGateway({
         OLLAMA_HOST: fake.url,
         OLLAMA_MAX_CONCURRENT: '64',
-        OLLAMA_MAX_QUEUE: '64',
         QUESTION_RATE_PER_MINUTE: '0',
         HOP_RATE_PER_MINUTE: '0',
         ANSWER_CACHE_TTL_SECONDS: '0',
@@ -38,10 +37,14 @@ describe('stopping the process', () => {
       gateways.push(gw);
       const hop = createDialer(gw.url, t);
       const sessions = Array.from({ length: IN_FLIGHT }, (_, i) => `term-${i}`);
-      await Promise.all(sessions.map((s) => hop({ sessionId: s, text: '' })));
-      await Promise.all(sessions.map((s) => hop({ sessionId: s, text: '1' })));
+      // A phone each: one phone has one question at the model at a time (issue 13).
+      const phone = (i: number) => `+2547110${String(i).padStart(5, '0')}`;
+      await Promise.all(sessions.map((s, i) => hop({ sessionId: s, phoneNumber: phone(i), text: '' })));
+      await Promise.all(sessions.map((s, i) => hop({ sessionId: s, phoneNumber: phone(i), text: '1' })));
 
-      const asked = sessions.map((s, i) => hop({ sessionId: s, text: `1*how do I make water safe ${i}` }));
+      const asked = sessions.map((s, i) =>
+        hop({ sessionId: s, phoneNumber: phone(i), text: `1*how do I make water safe ${i}` }),
+      );
       await until(() => fake?.generations().length === IN_FLIGHT, 5_000, 'every question at the model');
       const exit = new Promise<number | null>((resolve) => gw.child.once('exit', (code) => resolve(code)));
       const signalledAt = Date.now();

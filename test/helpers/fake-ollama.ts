@@ -45,6 +45,10 @@ export interface FakeKnobs {
   errorAfterTokens: number | null;
   /** After this many tokens, send bytes that are not JSON, then end without done. */
   garbageAfterTokens: number | null;
+  /** After this many tokens, send one line that is not JSON (NUL bytes), then go on to done. */
+  corruptLineAfterTokens: number | null;
+  /** Instead of the answer: this many chunks of `chars` characters each, as fast as it can. */
+  flood: { chunks: number; chars: number } | null;
   /** Answer chat/generate with this HTTP status and Ollama's body for it. */
   status: number | null;
   /** Delay when the runner options (num_ctx …) change, as Ollama reloads the model. */
@@ -84,6 +88,8 @@ export const DEFAULT_KNOBS: FakeKnobs = {
   closeAfterTokens: null,
   errorAfterTokens: null,
   garbageAfterTokens: null,
+  corruptLineAfterTokens: null,
+  flood: null,
   status: null,
   reloadMs: 0,
   prefillMsPerToken: 0,
@@ -205,6 +211,14 @@ export async function startFakeOllama(
     }
 
     res.writeHead(200, { 'Content-Type': 'application/x-ndjson' });
+    if (k.flood) {
+      // A hostile stream: far more text than num_predict allows, written as fast as it goes.
+      const chunk = `${JSON.stringify({ ...base, created_at: now(), ...piece('lorem ipsum '.repeat(Math.ceil(k.flood.chars / 12)).slice(0, k.flood.chars)), done: false })}\n`;
+      for (let i = 0; i < k.flood.chunks && !gone(); i++) {
+        if (!res.write(chunk)) await new Promise((r) => res.once('drain', r));
+      }
+      return void res.end(`${JSON.stringify(final(true))}\n`);
+    }
     for (let i = 0; i <= tokens.length; i++) {
       if (gone()) return;
       if (i === k.hangAfterTokens) return; // headers and some tokens sent, then silence
@@ -216,6 +230,7 @@ export async function startFakeOllama(
       }
       if (i === k.garbageAfterTokens)
         return void res.end(Buffer.from([0x00, 0xff, 0x7b, 0x22, 0x0a, 0x9c, 0x0a]));
+      if (i === k.corruptLineAfterTokens) res.write(Buffer.from('\u0000\u0000not json at all\n'));
       if (i === tokens.length) break;
       if (i > 0) await sleep(k.tokenMs);
       if (gone()) return;

@@ -16,6 +16,8 @@ export interface GatewayProcess {
   child: ChildProcess;
   /** Everything the process wrote (pino JSON lines and stderr). */
   output(): string;
+  /** What it wrote to stdout alone: the logger's JSON lines, and nothing else (issue 15 item 16). */
+  stdout(): string;
   /** SIGTERM, then the exit code (SIGKILL after `graceMs`; null when a signal ended it); removes its temp dir. */
   stop(graceMs?: number): Promise<number | null>;
 }
@@ -56,7 +58,11 @@ export async function startGateway(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  let stdout = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    output += d.toString();
+    stdout += d.toString();
+  });
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
   const url = `http://127.0.0.1:${port}`;
   const started = Date.now();
@@ -79,6 +85,7 @@ export async function startGateway(
     port,
     child,
     output: () => output,
+    stdout: () => stdout,
     stop: (graceMs = 10_000) =>
       new Promise((resolveExit) => {
         if (child.exitCode !== null || child.signalCode !== null) {

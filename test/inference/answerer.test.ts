@@ -54,7 +54,7 @@ describe('answers by the hop deadline', () => {
     expect(log.questions[0]).toMatchObject({
       id: req.questionId,
       sessionId: 'ATUid_test',
-      phoneHash: 'hash-1',
+      phoneHash: req.phoneHash,
       channel: 'ussd',
       lang: 'en',
       model: MODEL,
@@ -119,7 +119,7 @@ describe('answers by the hop deadline', () => {
     const { req, last } = askFor('Is river water safe?', 300);
     const p = await answerer.ask(req);
     expect(Date.now()).toBeLessThan(req.deadline + SLACK_MS);
-    expect(p).toEqual({ id: req.questionId, text: '', done: false, source: 'model' });
+    expect(p).toMatchObject({ id: req.questionId, text: '', done: false, source: 'model' });
     await until(() => last()?.done === true, 5000, 'the background answer');
     expect(last()).toEqual({
       id: req.questionId,
@@ -215,48 +215,57 @@ describe('failures are screens, never rejections', () => {
 });
 
 describe('protecting the model', () => {
-  it('a full queue answers busy at once', async () => {
+  it('answers busy at once only when the backlog is beyond its longest wait', async () => {
     fake.set({ hangBeforeFirstToken: true });
-    const { answerer, log } = buildAnswerer(fake.url, { options: { maxConcurrent: 1, maxQueue: 1 } });
-    void answerer.ask(askFor('running', 5000).req);
-    void answerer.ask(askFor('queued', 5000).req);
+    const { answerer, log } = buildAnswerer(fake.url, {
+      options: { maxConcurrent: 1, maxWaitMs: 5000, priorAnswerMs: 3000 },
+    });
+    void answerer.ask(askFor('running', 5000).req); // 3 s of model time: within 5 s
+    await until(() => sent('running').length === 1, 2000, 'the running request');
     const started = Date.now();
-    const p = await answerer.ask(askFor('one too many', 5000).req);
+    const p = await answerer.ask(askFor('one too many', 5000).req); // 3 s waiting + 3 s: beyond
     expect(p).toMatchObject({ done: true, failure: 'busy', text: '' });
-    expect(Date.now() - started).toBeLessThan(1000); // at once: far from the 5 s deadline, with room for a loaded CI machine
+    expect(Date.now() - started).toBeLessThan(1000); // at once: far from the 5 s deadline
     expect(log.questions.at(-1)).toMatchObject({ question: 'one too many', outcome: 'busy' });
     await until(() => sent('running').length === 1, 2000, 'the running request');
-    expect(sent('queued')).toHaveLength(0);
     expect(sent('one too many')).toHaveLength(0);
     await answerer.close();
   });
 
   it('a queued question whose caller has gone still runs in the background', async () => {
     fake.set({ answer: 'one two three four five six', tokenMs: 80 });
-    const { answerer } = buildAnswerer(fake.url, { options: { maxConcurrent: 1, maxQueue: 1 } });
+    const { answerer } = buildAnswerer(fake.url, { options: { maxConcurrent: 1 } });
     const a = askFor('first', 3000);
     const b = askFor('second', 200);
     void answerer.ask(a.req);
     const pb = await answerer.ask(b.req);
     expect(pb).toMatchObject({ text: '', done: false }); // still waiting for a slot at its deadline
+    expect(pb.etaAt).toBeGreaterThan(Date.now());
     await until(() => b.last()?.done === true, 5000, 'the queued answer');
     expect(b.last()).toMatchObject({ text: 'one two three four five six', done: true });
     expect(sent('second')).toHaveLength(1);
   });
 
-  it('a new caller evicts a queued question whose caller has gone, rather than being turned away', async () => {
-    fake.set({ hangBeforeFirstToken: true });
-    const { answerer } = buildAnswerer(fake.url, { options: { maxConcurrent: 1, maxQueue: 1 } });
-    void answerer.ask(askFor('running', 5000).req);
-    const gone = askFor('gone', 100);
-    await answerer.ask(gone.req); // its deadline passes while queued
-    const fresh = await answerer.ask(askFor('fresh', 300).req);
-    expect(fresh).toMatchObject({ done: false, text: '' }); // queued, not refused
-    expect(gone.last()).toMatchObject({ done: true, failure: 'busy' });
+  it('one pending question per phone: a second waits for the first', async () => {
+    fake.set({ answer: 'one two three', tokenMs: 150 });
+    const { answerer } = buildAnswerer(fake.url, { options: { maxConcurrent: 2 } });
+    const first = askFor('what is malaria and how is it spread', 200, { phoneHash: 'one-phone' });
+    expect(await answerer.ask(first.req)).toMatchObject({ done: false });
+    const second = await answerer.ask(askFor('and dengue?', 200, { phoneHash: 'one-phone' }).req);
+    expect(second).toMatchObject({
+      done: true,
+      failure: 'waiting',
+      waitingFor: 'what is malaria and how is it spread',
+    });
+    expect(sent('and dengue?')).toHaveLength(0);
+    await until(() => first.last()?.done === true, 5000, 'the first answer');
+    // Answered: the phone may ask again.
+    const third = await answerer.ask(askFor('and dengue?', 2000, { phoneHash: 'one-phone' }).req);
+    expect(third).toMatchObject({ done: true, text: 'one two three' });
     await answerer.close();
   });
 
-  it('close() aborts background generations at the HTTP level', async () => {
+  it('close() aborts background generations at the HTTP level, leaving them to be run again', async () => {
     fake.set({ answer: LONG, tokenMs: 100 });
     const { answerer } = buildAnswerer(fake.url);
     const { req, last } = askFor('q', 250);
@@ -264,7 +273,8 @@ describe('protecting the model', () => {
     await answerer.close();
     await fake.generations()[0]?.settled;
     expect(fake.generations()[0]?.closedEarly).toBe(true);
-    expect(last()).toMatchObject({ done: true, failure: 'error' });
+    // Not ended as failed: with the Redis queue another replica (or this one, restarted) runs it.
+    expect(last()?.done ?? false).toBe(false);
     expect(await answerer.ask(askFor('after close', 300).req)).toMatchObject({ failure: 'error' });
   });
 });

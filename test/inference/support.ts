@@ -40,6 +40,9 @@ export function recordingLog(): InteractionLog & { questions: QuestionRow[] } {
     recordSessionEnd() {},
     recordFeedback() {},
     recordTier() {},
+    recordDelivery() {},
+    recordSms() {},
+    recordSmsReport() {},
     status: () => ({ ok: true, queued: 0, failures: 0, written: questions.length }),
     flush: async () => {},
     close: async () => {},
@@ -69,7 +72,6 @@ export const TEST_FAQ: FaqEntry[] = [
 
 export const FAST: AnswererOptions = {
   maxConcurrent: 2,
-  maxQueue: 2,
   numPredict: 150,
   cacheTtlSeconds: 3600,
   answerTimeoutMs: 3000,
@@ -100,12 +102,13 @@ export function buildAnswerer(
 export function askFor(
   question: string,
   ms: number,
-  extra: { lang?: string; pageSeptets?: number; id?: string } = {},
+  extra: { lang?: string; pageSeptets?: number; id?: string; phoneHash?: string } = {},
 ) {
   const updates: AnswerProgress[] = [];
   const req = {
     sessionId: 'ATUid_test',
-    phoneHash: 'hash-1',
+    // A phone of its own: one phone has one pending question at a time (issue 13).
+    phoneHash: extra.phoneHash ?? `hash-${Math.random().toString(36).slice(2)}`,
     questionId: extra.id ?? `q-${Math.random().toString(36).slice(2)}`,
     question,
     lang: extra.lang ?? 'en',

@@ -36,8 +36,18 @@ describe('migrations', () => {
     const db = new BetterSqlite3(path, { readonly: true });
     expect(userVersion(db)).toBe(SCHEMA_VERSION);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(names(db, 'table')).toEqual(['feedback', 'hops', 'meta', 'questions', 'sessions', 'tier_events']);
+    expect(names(db, 'table')).toEqual([
+      'deliveries',
+      'feedback',
+      'hops',
+      'meta',
+      'questions',
+      'sessions',
+      'sms',
+      'tier_events',
+    ]);
     expect(names(db, 'index')).toEqual([
+      'deliveries_at',
       'feedback_at',
       'feedback_question',
       'hops_at',
@@ -46,6 +56,8 @@ describe('migrations', () => {
       'questions_session',
       'sessions_first_at_phone',
       'sessions_last_at',
+      'sms_at',
+      'sms_message',
       'tier_events_at',
       'tier_events_phone_at',
     ]);
@@ -69,7 +81,16 @@ describe('migrations', () => {
 
     const db = new BetterSqlite3(path, { readonly: true });
     expect(userVersion(db)).toBe(SCHEMA_VERSION);
-    expect(names(db, 'table')).toEqual(['feedback', 'hops', 'meta', 'questions', 'sessions', 'tier_events']);
+    expect(names(db, 'table')).toEqual([
+      'deliveries',
+      'feedback',
+      'hops',
+      'meta',
+      'questions',
+      'sessions',
+      'sms',
+      'tier_events',
+    ]);
     expect(db.prepare(`SELECT session_id, hops FROM sessions`).all()).toEqual([
       { session_id: 's-old', hops: 4 },
     ]);

@@ -53,6 +53,7 @@ describe('SQLite interaction log', () => {
         ...{ answer: 'Plant at the start of the rains.', tokens_in: 40, tokens_out: 20, ttft_ms: 300 },
         ...{ latency_ms: 1500, deadline_cut: 0, cache_hit: 0, source: 'model', outcome: 'ok' },
         passages: null, // not asked of a knowledge base (migration 5)
+        queue_ms: null,
       },
     ]);
     expect(rows('SELECT at, session_id, phone_hash, question_id, helpful FROM feedback')).toEqual([

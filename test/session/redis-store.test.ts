@@ -127,7 +127,7 @@ describe('redis store: keys and TTLs', () => {
       expect(touched.length).toBeGreaterThanOrEqual(hostile.length * 10);
       for (const k of [...touched, ...(await keysUnder(prefix))]) {
         expect(k).toMatch(
-          /^test:[0-9a-f-]{36}:(s|p|lease|c|q|rh|rq):[A-Za-z0-9_.#-]{1,128}(:[A-Za-z0-9_.#-]{1,128})?$/,
+          /^test:[0-9a-f-]{36}:(s|p|lease|c|q|rh|rq|pa):[A-Za-z0-9_.#-]{1,128}(:[A-Za-z0-9_.#-]{1,128})?$/,
         );
       }
     } finally {

@@ -350,6 +350,48 @@ export function describeSessionStoreContract(
       });
     });
 
+    describe("a phone's pending answer (issue 13)", () => {
+      const pending = (id: string, at = Date.now()) => ({
+        id,
+        sessionId: 'ATUid_x',
+        question: `question ${id}`,
+        lang: 'en',
+        at,
+        etaAt: at + 60_000,
+      });
+
+      it('one waiting question per phone; a done or stale one gives way; the next hop reads it', async () => {
+        const key = hopKey();
+        const phone = key.phoneKey;
+        expect(await store.claimPending(phone, pending('q1'), 60_000)).toBeNull();
+        expect(await store.claimPending(phone, pending('q2'), 60_000)).toMatchObject({ id: 'q1' });
+        expect(await store.claimPending(phone, pending('q1'), 60_000)).toBeNull(); // the same again
+        expect((await store.begin(key, LEASE_MS)).pending).toMatchObject({
+          id: 'q1',
+          question: 'question q1',
+        });
+        await store.updatePending(phone, 'q1', { answer: answer('done', true) });
+        expect(await store.claimPending(phone, pending('q2'), 60_000)).toBeNull(); // q1 was answered
+        const other = hopKey();
+        await store.claimPending(other.phoneKey, pending('old', Date.now() - 120_000), 60_000);
+        expect(await store.claimPending(other.phoneKey, pending('new'), 60_000)).toBeNull(); // stale
+      });
+
+      it('updates only the question it names, and is read once, by whoever comes first', async () => {
+        const phone = hopKey().phoneKey;
+        await store.claimPending(phone, pending('q1'), 60_000);
+        expect(await store.updatePending(phone, 'other', { sms: true })).toBeNull();
+        expect(await store.updatePending(phone, 'q1', { sms: true })).toMatchObject({ id: 'q1', sms: true });
+        expect(await store.readPending(phone, 'q1', 'sms')).toMatchObject({ id: 'q1', sms: true });
+        expect(await store.readPending(phone, 'q1', 'next-dial')).toBeNull();
+        expect(await store.getPending(phone)).toMatchObject({ read: 'sms' });
+        await store.dropPending(phone, 'other');
+        expect(await store.getPending(phone)).not.toBeNull();
+        await store.dropPending(phone, 'q1');
+        expect(await store.getPending(phone)).toBeNull();
+      });
+    });
+
     it('values are copied in and out: mutating them does not change what is stored', async () => {
       const key = hopKey();
       const written = state('menu');

@@ -48,7 +48,6 @@ export async function buildTestApp(
     PHONE_HASH_SECRET: 'test-secret-0123456789',
     HOP_RATE_PER_MINUTE: '0',
     QUESTION_RATE_PER_MINUTE: '0',
-    OLLAMA_MAX_QUEUE: '4',
     ANSWER_CACHE_TTL_SECONDS: '0',
     ANSWER_TIMEOUT_MS: '10000',
     ...overrides.env,
