@@ -116,6 +116,7 @@ const SCHEMA = z.object({
   DATABASE_PATH: z.string().min(1).default('./data/ussd.db'),
   LOG_FLUSH_MS: int(10, 60_000).default(20),
   LOG_RETENTION_DAYS: int(0, 36_500).default(365),
+  LOG_QUEUE_MAX_MB: int(1, 4096).default(64),
   PHONE_HASH_SECRET: optionalSecret(16),
   STORE_PHONE_NUMBERS: bool.default(false),
   ADMIN_TOKEN: optionalSecret(16),

@@ -126,3 +126,32 @@ export class PaymentRecordError extends Error {
     super(`[payments] ${message}`, options);
   }
 }
+
+/**
+ * The SQLite worker thread could not do what was asked: SQLite's own error (its `code`, e.g.
+ * SQLITE_BUSY), a file of the database that cannot be written (EPERM, EACCES, EROFS: refused
+ * before SQLite touched it), no answer by the caller's deadline (DEADLINE), or the thread gone
+ * (WORKER_EXIT, CLOSED).
+ */
+export class DatabaseError extends Error {
+  override name = 'DatabaseError';
+  constructor(
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`[sqlite] ${message}`, options);
+  }
+}
+
+/** The records store (phone profiles, subscriptions) could not be read or written in time. */
+export class RecordsStoreError extends Error {
+  override name = 'RecordsStoreError';
+  constructor(
+    message: string,
+    readonly timedOut: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(`[records] ${message}`, options);
+  }
+}

@@ -31,6 +31,7 @@ import { createMemoryQueue } from './queue/memory.ts';
 import { createMemoryClaims, createMemorySlotPool } from './queue/memory-slots.ts';
 import { createRedisClaims, createRedisSlotPool } from './queue/redis-slots.ts';
 import type { ClaimStore, JobQueue, SlotPool } from './queue/types.ts';
+import { createSqliteRecords } from './records/sqlite.ts';
 import { createAdminRoutes } from './report/admin.ts';
 import { createMemorySessionStore } from './session/memory.ts';
 import { createRedisClient, createRedisSessionStore, type Redis } from './session/redis.ts';
@@ -45,6 +46,7 @@ import {
 } from './settings.ts';
 import { createAtSmsSender, defaultAtApiUrl } from './sms/africastalking.ts';
 import { composeSms } from './sms/text.ts';
+import { createSqliteThread } from './sqlite/thread.ts';
 import { createSimulatorRoutes } from './web/simulator.ts';
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -99,14 +101,20 @@ async function main(): Promise<void> {
   }
 
   const { store, redis } = createStore(config, logger);
+  // One worker thread owns the SQLite file: the log and the records store both go through it, so
+  // no disk call runs on the event loop (issue 15 item 8).
+  const sqlite = createSqliteThread({ path: config.DATABASE_PATH, logger });
   const log = createSqliteLog({
     path: config.DATABASE_PATH,
+    thread: sqlite,
     flushMs: config.LOG_FLUSH_MS,
     retentionDays: config.LOG_RETENTION_DAYS,
+    maxQueueBytes: config.LOG_QUEUE_MAX_MB * 1024 * 1024,
     logger,
     // The file remembers it, and the report and /admin say so (issue 15).
     devPhoneHashSecret: !config.PHONE_HASH_SECRET,
   });
+  const records = createSqliteRecords({ path: config.DATABASE_PATH, thread: sqlite, logger });
   const capacity = createCapacity(config, redis, logger);
   const hosts = createModelHosts({
     models: config.OLLAMA_HOST.map((host) =>
@@ -246,6 +254,8 @@ async function main(): Promise<void> {
     await outbox?.close();
     await capacity.slots.close();
     await log.close();
+    await records.close();
+    await sqlite.close();
     await store.close();
     logger.info('stopped');
     process.exit(0);

@@ -1,18 +1,44 @@
-// One SQLite connection's write transactions for the log writer (sqlite.ts): a batch all or
-// nothing, row by row only after a row's data was refused, and a chunk of the purge. Knows nothing
-// of queues, retries or timers.
+// The log writer's transactions on the SQLite worker thread (sqlite/sqlite-worker.ts runs
+// LOG_HANDLERS): a batch all or nothing, row by row only after a row's data was refused, and a
+// chunk of the purge. Knows nothing of queues, retries or timers (log/sqlite.ts, main thread).
 import type { Database } from 'better-sqlite3';
+import type { OpenFile } from '../sqlite/file.ts';
+import { markDevSecret } from './meta.ts';
 import { createLogWriter, type LogItem } from './statements.ts';
 import type { HopRow } from './types.ts';
 
+/** What a batch write did: rows refused as data were skipped, so that they cannot block the queue. */
+export interface BatchResult {
+  written: number;
+  refused: { kind: LogItem['kind']; error: string }[];
+}
+
 export interface Connection {
-  db: Database;
-  /** One transaction; returns how many rows were refused as data and skipped. Throws on anything else. */
-  writeBatch(items: readonly LogItem[]): number;
+  /** One transaction. Throws on anything but a row's data (I/O, locks, space, read-only). */
+  writeBatch(items: readonly LogItem[]): BatchResult;
   purge(cutoff: number, limit: number): { deleted: number; more: boolean };
 }
 
-export function connect(db: Database, onRefused: (item: LogItem, err: unknown) => void): Connection {
+/** The worker's handlers for the log, by name (log/sqlite.ts calls them). */
+export const LOG_HANDLERS = {
+  'log.write': (file: OpenFile, items: readonly LogItem[]) => logConnection(file).writeBatch(items),
+  'log.purge': (file: OpenFile, args: { cutoff: number; limit: number }) =>
+    logConnection(file).purge(args.cutoff, args.limit),
+  'log.markDevSecret': (file: OpenFile, args: { at: number }) => {
+    file.guard();
+    markDevSecret(file.writer, args.at);
+    return null;
+  },
+};
+
+const logConnection = (file: OpenFile) => file.prepared('log', (f) => connect(f.writer, f.guard));
+
+/**
+ * `beforeCommit` runs as the last step of each transaction: the file's writability check, so that
+ * a `-shm` made immutable during the batch is caught before COMMIT writes into its mapping
+ * (sqlite/file.ts, SIGBUS).
+ */
+export function connect(db: Database, beforeCommit: () => void = () => {}): Connection {
   const writer = createLogWriter(db);
   const plain = db.transaction((items: readonly LogItem[]) => {
     const hops: HopRow[] = [];
@@ -21,7 +47,7 @@ export function connect(db: Database, onRefused: (item: LogItem, err: unknown) =
       if (item.kind === 'hop') hops.push(item.row);
     }
     writer.touchSessions(hops);
-    return 0;
+    beforeCommit();
   });
   // Only after a batch failed on a row's data: each row, with its sessions row, in a savepoint (a
   // third slower), so the refused row is skipped whole and the rest are written.
@@ -30,29 +56,34 @@ export function connect(db: Database, onRefused: (item: LogItem, err: unknown) =
     if (item.kind === 'hop') writer.touchSessions([item.row]);
   });
   const careful = db.transaction((items: readonly LogItem[]) => {
-    let skipped = 0;
+    const refused: BatchResult['refused'] = [];
     for (const item of items) {
       try {
         writeOne(item);
       } catch (err) {
         if (!isDataError(err)) throw err;
-        skipped++;
-        onRefused(item, err);
+        refused.push({ kind: item.kind, error: (err as Error).message });
       }
     }
-    return skipped;
+    beforeCommit();
+    return refused;
   });
-  const purge = db.transaction((cutoff: number, limit: number) => writer.purge(cutoff, limit));
+  const purge = db.transaction((cutoff: number, limit: number) => {
+    const done = writer.purge(cutoff, limit);
+    beforeCommit();
+    return done;
+  });
   // BEGIN IMMEDIATE takes the write lock up front, where the busy timeout applies; a deferred
   // transaction upgrading from read to write could fail with SQLITE_BUSY_SNAPSHOT instead.
   return {
-    db,
     writeBatch(items) {
       try {
-        return plain.immediate(items);
+        plain.immediate(items);
+        return { written: items.length, refused: [] };
       } catch (err) {
         if (!isDataError(err)) throw err;
-        return careful.immediate(items);
+        const refused = careful.immediate(items);
+        return { written: items.length - refused.length, refused };
       }
     },
     purge: (cutoff, limit) => purge.immediate(cutoff, limit),

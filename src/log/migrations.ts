@@ -1,7 +1,9 @@
-// The interaction log's schema: numbered migrations applied in order on open, each in its own
-// transaction together with the bump of PRAGMA user_version, so a crash leaves the file at a whole
-// version. Append new migrations; never edit one that has shipped. Times are epoch ms integers.
-// This file must not hold queries for the report or the writer: only the schema and its upgrade.
+// The SQLite file's schema, the interaction log's tables and the records store's (src/records/)
+// alike: numbered migrations applied in order on open (on the SQLite worker thread), each in its
+// own transaction together with the bump of PRAGMA user_version, so a crash leaves the file at a
+// whole version. Append new migrations; never edit one that has shipped. Times are epoch ms
+// integers. This file must not hold queries for the report or the writer: only the schema and its
+// upgrade. The log's purge (statements.ts) deletes from the log's tables only, never records.
 import type { Database } from 'better-sqlite3';
 import { InteractionLogError } from '../errors.ts';
 
@@ -218,6 +220,33 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
       CREATE INDEX sms_at ON sms (at);
       CREATE UNIQUE INDEX sms_message ON sms (message_id) WHERE message_id IS NOT NULL;
+    `,
+  },
+  {
+    version: 9,
+    name: 'records: phones and subscriptions',
+    // The system of record for what a phone keeps across sessions (issue 14 item 1, issue 16
+    // item 13), cached by the session store. Written rarely (a language change, a subscription),
+    // read on a cache miss: keyed by the phone hash and by the caller's idempotency key. Never
+    // purged with the log's rows.
+    sql: `
+      CREATE TABLE phones (
+        phone_hash  TEXT PRIMARY KEY,
+        lang        TEXT,
+        lang_at     INTEGER
+      ) STRICT;
+
+      CREATE TABLE subscriptions (
+        id          TEXT PRIMARY KEY,
+        phone_hash  TEXT NOT NULL,
+        starts_at   INTEGER NOT NULL,
+        ends_at     INTEGER NOT NULL,
+        source      TEXT NOT NULL,
+        session_id  TEXT NOT NULL,
+        reference   TEXT,
+        created_at  INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX subscriptions_phone_ends ON subscriptions (phone_hash, ends_at);
     `,
   },
 ];

@@ -1,35 +1,33 @@
-// The SQLite driver of the interaction log (issue 5). record* only pushes onto an in-memory queue:
-// no SQLite call ever runs on a hop's path. A timer (unref'ed) writes the queue in batched
-// transactions; a batch is all-or-nothing, so after a failure (read-only file, disk full, locked,
-// directory missing) its rows stay queued in order and the next tick retries them without doubling
-// any. The queue is capped (MAX_QUEUE rows by default): beyond it the oldest rows are dropped and
-// counted in status().dropped, so an outage that lasts for days costs rows, never the process.
-// This file must not know the report's queries, the schema's SQL (migrations.ts, statements.ts) or
-// how a batch becomes a transaction (connection.ts).
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import BetterSqlite3, { type Database } from 'better-sqlite3';
+// The SQLite driver of the interaction log (issue 5), main-thread side. record* only pushes onto
+// an in-memory queue; a timer (unref'ed) posts the queue, one batch at a time, to the SQLite worker
+// thread (sqlite/thread.ts), where it is written in one transaction: no disk call ever runs on the
+// event loop (issue 15 item 8), so a disk that stalls for seconds stalls only the writer. A batch
+// is all-or-nothing, so after a failure (read-only file, disk full, locked, directory missing)
+// its rows stay queued in order and the next tick retries them without doubling any. The queue is
+// capped in bytes (queue.ts): past it the least valuable rows are shed, counted in
+// status().dropped and logged, so an outage that lasts for days costs rows, never the process.
+// This file must not know the schema's SQL (migrations.ts, statements.ts) or how a batch becomes
+// a transaction (connection.ts, on the worker).
 import type { Logger } from '../logger.ts';
-import { type Connection, connect } from './connection.ts';
-import { markDevSecret } from './meta.ts';
-import { migrate } from './migrations.ts';
+import { createSqliteThread, type SqliteThread } from '../sqlite/thread.ts';
+import type { BatchResult } from './connection.ts';
+import { createRowQueue } from './queue.ts';
 import type { LogItem } from './statements.ts';
 import type { InteractionLog, LogStatus } from './types.ts';
 
 export interface SqliteLogOptions {
   path: string;
+  /** The worker thread to write through, shared with the records store; without it the log starts its own. */
+  thread?: SqliteThread;
   /** How often the queue is written (LOG_FLUSH_MS). */
   flushMs: number;
-  /**
-   * Rows older than this are purged once a day (LOG_RETENTION_DAYS), a few thousand per write so
-   * that a day's rows never hold the event loop long; 0 keeps them forever.
-   */
+  /** Rows older than this are purged once a day (LOG_RETENTION_DAYS), a chunk per write; 0 keeps them forever. */
   retentionDays: number;
   logger: Logger;
   clock?: () => number;
-  /** Rows held while the database cannot be written; beyond it the oldest are dropped. */
-  maxQueue?: number;
-  /** Rows per transaction; the event loop gets a turn between batches. */
+  /** Bytes of rows held while the database cannot be written (LOG_QUEUE_MAX_MB); past it rows are shed. */
+  maxQueueBytes?: number;
+  /** Rows per transaction (one message to the worker). */
   batchSize?: number;
   /** Rows deleted per table per write while purging. */
   purgeChunk?: number;
@@ -38,45 +36,44 @@ export interface SqliteLogOptions {
 }
 
 export type SqliteLog = InteractionLog & {
-  /** Deletes every row older than the retention period now, chunk after chunk; returns how many. */
-  purge(now?: number): number;
+  /** Deletes every row older than the retention period now, chunk after chunk; resolves how many. */
+  purge(now?: number): Promise<number>;
 };
 
-export const MAX_QUEUE = 100_000;
-/** About 7 ms of writing per transaction: a backlog after an outage never stalls hops for long. */
+export const MAX_QUEUE_BYTES = 64 * 1024 * 1024;
+/** About 7 ms of the worker's time per transaction; one message per batch, never one per row. */
 const BATCH_SIZE = 500;
-/** Short, so a database locked by someone else blocks the event loop for 100 ms at most per try. */
-export const BUSY_TIMEOUT_MS = 100;
 /** With nothing queued the writer only wakes this often (the daily purge is checked then). */
 const IDLE_TICK_MS = 1_000;
 /** While writes keep failing the retry interval doubles up to this. */
 const MAX_RETRY_MS = 5_000;
 const DAY_MS = 86_400_000;
-/** Rows deleted per table per write while purging: ~5 ms of the event loop at most. */
+/** Rows deleted per table per write while purging: ~5 ms of the worker's time. */
 const PURGE_CHUNK = 5_000;
-/** The writer's page cache: enough for the B-tree pages an append touches. */
-const PAGE_CACHE_KIB = 2048;
+/** While rows are being shed, one line says how many this often. */
+const SHED_REPORT_MS = 10_000;
+/** close() waits this long for the writer (a stuck disk) before giving the rows up as lost. */
+const CLOSE_WAIT_MS = 5_000;
 
 export function createSqliteLog(options: SqliteLogOptions): SqliteLog {
-  const { path, flushMs, retentionDays, logger } = options;
+  const { flushMs, retentionDays, logger } = options;
   const clock = options.clock ?? Date.now;
-  const maxQueue = options.maxQueue ?? MAX_QUEUE;
   const batchSize = options.batchSize ?? BATCH_SIZE;
   const purgeChunkSize = options.purgeChunk ?? PURGE_CHUNK;
+  const maxQueueBytes = options.maxQueueBytes ?? MAX_QUEUE_BYTES;
   const log = logger.child({ layer: 'log' });
+  const ownThread = options.thread === undefined;
+  const thread = options.thread ?? createSqliteThread({ path: options.path, logger });
 
-  const queue: LogItem[] = [];
-  let conn: Connection | null = null;
-  let ok = false;
+  const queue = createRowQueue(maxQueueBytes);
   let failures = 0;
   let streak = 0;
   let written = 0;
   let dropped = 0;
   let rejected = 0;
   let lastError: string | undefined;
+  let opened = false;
   let closed = false;
-  /** Set once close() is done: nothing may open the file again. */
-  let shut = false;
   let draining: Promise<void> | null = null;
   let nextPurgeAt = 0;
   /** Rows deleted so far by the purge under way. */
@@ -84,17 +81,16 @@ export function createSqliteLog(options: SqliteLogOptions): SqliteLog {
   let timer: NodeJS.Timeout | undefined;
   /** The timer is the idle tick: the next row re-arms it at flushMs. */
   let idle = false;
+  /** Rows shed since the last line that said so, by kind; null when not shedding. */
+  let shedding: { since: number; counts: Record<string, number>; overCapSaid: boolean } | null = null;
 
   const push = (item: LogItem): void => {
     if (closed) {
       dropped++;
       return;
     }
-    if (queue.length >= maxQueue) {
-      queue.shift();
-      if (dropped++ === 0) log.error({ maxQueue }, '[log] queue full: dropping the oldest rows');
-    }
-    queue.push(item);
+    const shed = queue.push(item);
+    if (shed !== null || queue.overCap) noteShed(shed);
     // The first row after a quiet spell: written flushMs from now, not at the next idle tick.
     if (idle && queue.length === 1) {
       clearTimeout(timer);
@@ -102,43 +98,48 @@ export function createSqliteLog(options: SqliteLogOptions): SqliteLog {
     }
   };
 
-  function open(): Connection | null {
-    if (conn || shut) return conn;
-    let db: Database | undefined;
-    try {
-      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-      db = new BetterSqlite3(path, { timeout: BUSY_TIMEOUT_MS });
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
-      // This connection only appends (and purges once a day): better-sqlite3's default 16 MB page
-      // cache would fill with pages it never reads again, as resident memory (issue 7, RSS target).
-      db.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
-      const applied = migrate(db);
-      if (applied.length > 0) log.info({ applied }, '[log] schema migrated');
-      if (options.devPhoneHashSecret) markDevSecret(db, clock());
-      conn = connect(db, (item, err) => {
-        log.error({ kind: item.kind, err: (err as Error).message }, '[log] row refused; skipped');
-      });
-      return conn;
-    } catch (err) {
-      safeClose(db);
-      fail(err, 'open');
-      return null;
+  function noteShed(shed: Partial<Record<string, number>> | null): void {
+    const first = shedding === null;
+    shedding ??= { since: clock(), counts: {}, overCapSaid: false };
+    for (const [kind, n] of Object.entries(shed ?? {})) {
+      dropped += n ?? 0;
+      shedding.counts[kind] = (shedding.counts[kind] ?? 0) + (n ?? 0);
+    }
+    if (first) {
+      log.error(
+        { maxQueueBytes, queued: queue.length, shed: shedding.counts },
+        '[log] queue full: shedding the least valuable rows (hop rows first; never questions)',
+      );
+      shedding.counts = {};
+    }
+    if (queue.overCap && !shedding.overCapSaid) {
+      shedding.overCapSaid = true;
+      log.error(
+        { bytes: queue.bytes, maxQueueBytes },
+        '[log] queue past its cap with rows that are never shed (questions): held until written',
+      );
+    }
+  }
+
+  /** One line per SHED_REPORT_MS while shedding, and one when the queue is back under its cap. */
+  function reportShed(): void {
+    if (shedding === null) return;
+    const fresh = Object.keys(shedding.counts).length > 0;
+    if (fresh && clock() - shedding.since >= SHED_REPORT_MS) {
+      log.error({ shed: shedding.counts, queued: queue.length, dropped }, '[log] still shedding rows');
+      shedding = { since: clock(), counts: {}, overCapSaid: shedding.overCapSaid };
+    } else if (!fresh && queue.bytes < maxQueueBytes / 2) {
+      log.warn({ dropped, queued: queue.length }, '[log] queue under its cap again: no longer shedding');
+      shedding = null;
     }
   }
 
   function fail(err: unknown, during: string): void {
     failures++;
     streak++;
-    ok = false;
     const code = (err as { code?: unknown })?.code;
-    lastError = `${during}: ${typeof code === 'string' ? `${code} ` : ''}${(err as Error)?.message ?? String(err)}`;
-    // A lock passes; anything else (read-only, I/O error, full, gone) may have left the connection
-    // unusable, so it is closed and the next tick opens the file again.
-    if (!(typeof code === 'string' && /^SQLITE_(BUSY|LOCKED)/.test(code))) {
-      safeClose(conn?.db);
-      conn = null;
-    }
+    const message = ((err as Error)?.message ?? String(err)).replace(/^\[sqlite\] /, '');
+    lastError = `${during}: ${typeof code === 'string' && !message.includes(code) ? `${code} ` : ''}${message}`;
     const fields = { err: lastError, failures, queued: queue.length };
     if (streak === 1) log.warn(fields, '[log] write failed; rows stay queued and will be retried');
     else log.debug(fields, '[log] write failed again');
@@ -147,16 +148,16 @@ export function createSqliteLog(options: SqliteLogOptions): SqliteLog {
   function succeed(): void {
     if (streak > 0) log.info({ failures, queued: queue.length }, '[log] writing again');
     streak = 0;
-    ok = true;
   }
 
   /** One chunk of the purge: the rows deleted and whether more are due, or null when it failed. */
-  function purgeChunk(now: number): { deleted: number; more: boolean } | null {
+  async function purgeChunk(now: number): Promise<{ deleted: number; more: boolean } | null> {
     if (retentionDays <= 0) return { deleted: 0, more: false };
-    const c = open();
-    if (!c) return null;
     try {
-      const chunk = c.purge(now - retentionDays * DAY_MS, purgeChunkSize);
+      const chunk = await thread.call<{ deleted: number; more: boolean }>('log.purge', {
+        cutoff: now - retentionDays * DAY_MS,
+        limit: purgeChunkSize,
+      });
       // One line per purge, not per chunk: a busy day's rows take a few hundred chunks.
       purged += chunk.deleted;
       if (!chunk.more && purged > 0) {
@@ -172,11 +173,20 @@ export function createSqliteLog(options: SqliteLogOptions): SqliteLog {
 
   /** Writes batch after batch until the queue is empty or a batch fails. */
   async function drain(): Promise<void> {
+    if (!opened) {
+      // At start, so that the schema is migrated and a file that cannot be opened says so at once.
+      try {
+        await thread.call('open');
+        if (options.devPhoneHashSecret) await thread.call('log.markDevSecret', { at: clock() });
+        opened = true;
+      } catch (err) {
+        fail(err, 'open');
+        return;
+      }
+    }
     for (;;) {
-      const c = open();
-      if (!c) return;
       if (clock() >= nextPurgeAt) {
-        const chunk = purgeChunk(clock());
+        const chunk = await purgeChunk(clock());
         if (chunk === null) return;
         // With more to delete, the next write deletes the next chunk; then not before tomorrow.
         if (!chunk.more) nextPurgeAt = clock() + DAY_MS;
@@ -185,21 +195,21 @@ export function createSqliteLog(options: SqliteLogOptions): SqliteLog {
         succeed();
         return;
       }
-      const batch = queue.slice(0, batchSize);
-      let skipped: number;
+      const batch = queue.take(batchSize);
+      let result: BatchResult;
       try {
-        skipped = c.writeBatch(batch);
+        result = await thread.call<BatchResult>('log.write', batch.items);
       } catch (err) {
+        queue.release(batch);
         fail(err, 'write');
         return;
       }
-      // Synchronous with the transaction above: nothing can push or drop between commit and here.
-      queue.splice(0, batch.length);
-      written += batch.length - skipped;
-      rejected += skipped;
+      queue.commit(batch);
+      written += result.written;
+      rejected += result.refused.length;
+      for (const r of result.refused) log.error({ kind: r.kind, err: r.error }, '[log] row refused; skipped');
       succeed();
       if (queue.length === 0) return;
-      await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 
@@ -216,6 +226,7 @@ export function createSqliteLog(options: SqliteLogOptions): SqliteLog {
    */
   function schedule(): void {
     if (closed) return;
+    reportShed();
     if (streak > 0) arm(Math.max(flushMs, Math.min(flushMs * 2 ** Math.min(streak, 16), MAX_RETRY_MS)));
     else if (queue.length > 0) arm(flushMs);
     else arm(Math.max(flushMs, IDLE_TICK_MS), true);
@@ -244,7 +255,15 @@ export function createSqliteLog(options: SqliteLogOptions): SqliteLog {
     recordSms: (row) => push({ kind: 'sms', row }),
     recordSmsReport: (row) => push({ kind: 'sms-report', row }),
     status(): LogStatus {
-      const s: LogStatus = { ok, queued: queue.length, failures, written, dropped, rejected };
+      const s: LogStatus = {
+        ok: streak === 0,
+        queued: queue.length,
+        queuedBytes: queue.bytes,
+        failures,
+        written,
+        dropped,
+        rejected,
+      };
       if (lastError !== undefined) s.lastError = lastError;
       return s;
     },
@@ -252,10 +271,10 @@ export function createSqliteLog(options: SqliteLogOptions): SqliteLog {
       await draining;
       await flushNow();
     },
-    purge(now = clock()) {
+    async purge(now = clock()) {
       let deleted = 0;
       for (;;) {
-        const chunk = purgeChunk(now);
+        const chunk = await purgeChunk(now);
         if (chunk === null) return deleted;
         deleted += chunk.deleted;
         if (!chunk.more) return deleted;
@@ -264,20 +283,15 @@ export function createSqliteLog(options: SqliteLogOptions): SqliteLog {
     async close() {
       closed = true;
       clearTimeout(timer);
-      await draining;
-      await flushNow();
-      if (queue.length > 0) log.error({ lost: queue.length, lastError }, '[log] closed with rows unwritten');
-      shut = true;
-      safeClose(conn?.db);
-      conn = null;
+      const drained = (async () => {
+        await draining;
+        await flushNow();
+      })();
+      let waited: NodeJS.Timeout | undefined;
+      await Promise.race([drained, new Promise((resolve) => (waited = setTimeout(resolve, CLOSE_WAIT_MS)))]);
+      clearTimeout(waited);
+      if (queue.length > 0) log.error({ lost: queue.clear(), lastError }, '[log] closed with rows unwritten');
+      if (ownThread) await thread.close();
     },
   };
-}
-
-function safeClose(db: Database | undefined): void {
-  try {
-    db?.close();
-  } catch {
-    // The connection is being discarded; a failing close has nothing left to protect.
-  }
 }

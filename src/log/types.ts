@@ -1,6 +1,8 @@
 // The interaction log boundary: everything that happens is recorded, so the operators can tell
 // whether users engage, whether answers help and whether they would pay (issue 5).
 // record* calls never block and never throw: rows are queued and written off the hop's path.
+// What must not be lost or doubled (a subscription, a payment) is not a log row but a record
+// (src/records/), written before the user is told.
 
 export interface HopRow {
   at: number; // epoch ms the hop arrived
@@ -157,11 +159,16 @@ export interface LogStatus {
   ok: boolean;
   /** Rows waiting to be written. */
   queued: number;
+  /** Their size in memory, estimated (the queue is capped in bytes: LOG_QUEUE_MAX_MB). */
+  queuedBytes?: number;
   /** Failed write attempts since start. */
   failures: number;
   written: number;
   lastError?: string;
-  /** Rows dropped because the queue was full (the oldest go first) or recorded after close. */
+  /**
+   * Rows dropped: shed because the queue was full (the least valuable first, never a question)
+   * or recorded after close.
+   */
   dropped?: number;
   /** Rows the database refused as data (a constraint or type error); skipped so they cannot block the queue. */
   rejected?: number;

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { InteractionLogError } from '../errors.ts';
 import { SCHEMA_VERSION, userVersion } from '../log/migrations.ts';
-import { BUSY_TIMEOUT_MS } from '../log/sqlite.ts';
+import { BUSY_TIMEOUT_MS } from '../sqlite/thread.ts';
 
 const READ_CACHE_KIB = 2048;
 

@@ -3,6 +3,7 @@
 // notifications (known, unknown, duplicated), the queue is capped, and old rows are purged.
 import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { rowBytes } from '../../src/log/queue.ts';
 import type { HopRow } from '../../src/log/types.ts';
 import { feedback, hop, question, sessionEnd, T0, tier, until, useLogFile } from './fixtures.ts';
 
@@ -22,6 +23,7 @@ function rows(sql: string): unknown[] {
 describe('SQLite interaction log', () => {
   it('queues on record and writes nothing until the flush', async () => {
     const l = open();
+    await l.flush(); // the worker has opened (and created) the file
     l.recordHop(hop());
     l.recordQuestion(question());
     l.recordFeedback(feedback());
@@ -205,12 +207,17 @@ describe('SQLite interaction log', () => {
     expect(l.status()).toMatchObject({ queued: 0, written: 5 });
   });
 
-  it('caps the queue: beyond maxQueue the oldest rows are dropped and counted', async () => {
-    const l = open({ maxQueue: 3 });
+  it('caps the queue in bytes: past it hop rows are shed (the newest), counted; questions never', async () => {
+    const size = rowBytes({ kind: 'hop', row: hop({ text: '0' }) });
+    const l = open({ maxQueueBytes: 3 * size });
     for (let i = 0; i < 5; i++) l.recordHop(hop({ at: T0 + i, text: String(i) }));
-    expect(l.status()).toMatchObject({ queued: 3, dropped: 2 });
+    expect(l.status()).toMatchObject({ queued: 3, dropped: 2, queuedBytes: 3 * size });
+    // A question past the cap sheds hops to make room, and is kept even with none left to shed.
+    for (let i = 0; i < 5; i++) l.recordQuestion(question({ id: `q${i}`, question: 'x'.repeat(size) }));
+    expect(l.status()).toMatchObject({ queued: 5, dropped: 5 });
     await l.flush();
-    expect(rows('SELECT text FROM hops ORDER BY id')).toEqual(['2', '3', '4'].map((text) => ({ text })));
+    expect(rows('SELECT count(*) AS n FROM hops')).toEqual([{ n: 0 }]);
+    expect(rows('SELECT count(*) AS n FROM questions')).toEqual([{ n: 5 }]);
   });
 
   it('skips a row the database refuses as data, writes the rest, and counts it', async () => {
@@ -252,7 +259,7 @@ describe('SQLite interaction log', () => {
     expect(rows('SELECT count(*) AS n FROM tier_events')).toEqual([{ n: 0 }]);
 
     // On demand, 31 days later: the remaining hop and its session go (2 rows).
-    expect(l.purge(T0 + 31 * DAY)).toBe(2);
+    expect(await l.purge(T0 + 31 * DAY)).toBe(2);
   });
 
   it('purges a backlog a chunk per table per write, then not again for a day', async () => {
@@ -282,7 +289,7 @@ describe('SQLite interaction log', () => {
     const l = open({ retentionDays: 0 });
     l.recordHop(hop({ at: 1 }));
     await l.flush();
-    expect(l.purge(T0 + 3650 * DAY)).toBe(0);
+    expect(await l.purge(T0 + 3650 * DAY)).toBe(0);
     expect(rows('SELECT count(*) AS n FROM hops')).toEqual([{ n: 1 }]);
   });
 });
