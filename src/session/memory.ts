@@ -8,9 +8,15 @@ import { SessionStoreError } from '../errors.ts';
 import type { AnswerProgress, PendingAnswer, PhoneProfile } from '../types.ts';
 import { blocks, markedRead, PENDING_TTL_SECONDS, patched } from './pending.ts';
 import { createTtlMap } from './ttl-map.ts';
-import type { BeginOptions, HopKey, HopSnapshot, SessionStore, SessionStoreOptions } from './types.ts';
+import {
+  type BeginOptions,
+  type HopKey,
+  type HopSnapshot,
+  PROFILE_CACHE_TTL_SECONDS,
+  type SessionStore,
+  type SessionStoreOptions,
+} from './types.ts';
 
-const DEFAULT_PROFILE_TTL_SECONDS = 400 * 86_400;
 const DAY_COUNTER_TTL_MS = 2 * 86_400_000;
 const MINUTE_COUNTER_TTL_MS = 120_000;
 const DEFAULT_SWEEP_INTERVAL_MS = 30_000;
@@ -44,7 +50,7 @@ export function createMemorySessionStore<S = unknown>(
 ): MemorySessionStore<S> {
   const now = tuning.now ?? Date.now;
   const sessionTtlMs = options.sessionTtlSeconds * 1000;
-  const profileTtlMs = (options.profileTtlSeconds ?? DEFAULT_PROFILE_TTL_SECONDS) * 1000;
+  const profileTtlMs = (options.profileTtlSeconds ?? PROFILE_CACHE_TTL_SECONDS) * 1000;
 
   const sessions = createTtlMap<{ state?: string; answer?: string; v?: string }>(now, {
     maxBytes: tuning.maxSessionBytes ?? DEFAULT_SESSION_BYTES,
@@ -56,7 +62,8 @@ export function createMemorySessionStore<S = unknown>(
       (s.v?.length ?? 0),
   });
   const leases = createTtlMap<string>(now);
-  const profiles = createTtlMap<{ lang?: string; subscribedUntil?: number }>(now);
+  /** `r`: filled from the records store (types.ts). */
+  const profiles = createTtlMap<{ lang?: string; subscribedUntil?: number; r?: true }>(now);
   const counters = createTtlMap<number>(now);
   const cache = createTtlMap<string>(now, {
     maxBytes: tuning.maxCacheBytes ?? DEFAULT_CACHE_BYTES,
@@ -108,6 +115,7 @@ export function createMemorySessionStore<S = unknown>(
       version: session?.v ?? null,
       answer: parse<AnswerProgress>(session?.answer),
       profile,
+      profileCached: stored?.r === true,
       questionsToday: counters.get(`q:${key.phoneKey}:${key.day}`) ?? 0,
       hopsThisMinute: countHop
         ? increment(hopCounter, MINUTE_COUNTER_TTL_MS)
@@ -160,6 +168,18 @@ export function createMemorySessionStore<S = unknown>(
       const next = `${storeId}.${++versions}`;
       sessions.set(key.sessionId, { ...session, state: toJson(state, 'state'), v: next }, sessionTtlMs);
       return { written: true, version: next };
+    },
+
+    async cacheProfile(phoneKey, profile) {
+      live('cacheProfile');
+      if (profile === null) {
+        profiles.delete(phoneKey);
+        return;
+      }
+      const fields: { lang?: string; subscribedUntil?: number; r?: true } = { r: true };
+      if (profile.lang !== undefined) fields.lang = profile.lang;
+      if (profile.subscribedUntil !== undefined) fields.subscribedUntil = profile.subscribedUntil;
+      profiles.set(phoneKey, fields, profileTtlMs);
     },
 
     async release(key, lease) {

@@ -8,6 +8,7 @@ export interface ScriptCommands {
   ussdSessionRelease(...args: (string | number)[]): Promise<number>;
   ussdSessionAdvance(...args: (string | number)[]): Promise<number>;
   ussdSessionPutAnswer(...args: (string | number)[]): Promise<number>;
+  ussdProfileCache(...args: (string | number)[]): Promise<number>;
 }
 
 // Lua keeps false (Redis nil) inside the reply table, so positions never shift.
@@ -20,7 +21,7 @@ export const SCRIPTS = {
 local got = false
 if ARGV[2] ~= '0' then got = redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) end
 local s = redis.call('HMGET', KEYS[2], 'state', 'answer', 'v')
-local p = redis.call('HMGET', KEYS[3], 'lang', 'subscribedUntil')
+local p = redis.call('HMGET', KEYS[3], 'lang', 'subscribedUntil', 'r')
 local today = redis.call('GET', KEYS[4])
 local hops
 if ARGV[4] == '1' then
@@ -31,7 +32,7 @@ else
 end
 local questions = redis.call('GET', KEYS[6])
 local pending = redis.call('GET', KEYS[7])
-return { got and 1 or 0, s[1], s[2], p[1], p[2], today, hops, questions, s[3], pending }`,
+return { got and 1 or 0, s[1], s[2], p[1], p[2], today, hops, questions, s[3], pending, p[3] }`,
   },
   // KEYS lease session profile day questionMinute; ARGV token state answerMode answer sessionTtl
   // profileTtl questionAsked dayTtl minuteTtl [profileField profileValue]...
@@ -79,6 +80,18 @@ return 1`,
     lua: `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`,
+  },
+  // KEYS profile; ARGV profileTtl mode ('fill' | 'forget') [field value]...
+  // The whole cached profile replaced, `r` marking it as read from the records store.
+  ussdProfileCache: {
+    numberOfKeys: 1,
+    lua: `
+redis.call('DEL', KEYS[1])
+if ARGV[2] == 'fill' then
+  redis.call('HSET', KEYS[1], 'r', '1', unpack(ARGV, 3))
+  redis.call('EXPIRE', KEYS[1], ARGV[1])
+end
+return 1`,
   },
   // KEYS session; ARGV answer sessionTtl
   ussdSessionPutAnswer: {

@@ -12,11 +12,17 @@ import { PENDING_TTL_SECONDS } from './pending.ts';
 import { PENDING_SCRIPTS, type PendingCommands } from './pending-scripts.ts';
 import { readiness, writeCoalescer } from './redis-connection.ts';
 import { SCRIPTS, type ScriptCommands, type ScriptReply } from './redis-scripts.ts';
-import type { HopKey, HopSnapshot, HopWrite, SessionStore, SessionStoreOptions } from './types.ts';
+import {
+  type HopKey,
+  type HopSnapshot,
+  type HopWrite,
+  PROFILE_CACHE_TTL_SECONDS,
+  type SessionStore,
+  type SessionStoreOptions,
+} from './types.ts';
 
 export type { Redis } from 'ioredis';
 
-const DEFAULT_PROFILE_TTL_SECONDS = 400 * 86_400;
 const DAY_COUNTER_TTL_SECONDS = 2 * 86_400;
 const MINUTE_COUNTER_TTL_SECONDS = 120;
 const RECONNECT_MAX_DELAY_MS = 2_000;
@@ -65,7 +71,7 @@ export function createRedisClient(
 /**
  * Sessions in Redis. The store owns `redis` from now on: close() quits it. Keys (all under
  * options.prefix): `s:<session>` hash {state, answer, v: the state's version}, `lease:<session>`,
- * `p:<phone>` hash {lang, subscribedUntil}, `q:<phone>:<day>`, `rh:<phone>:<minute>`,
+ * `p:<phone>` hash {lang, subscribedUntil, r: '1' when filled from the records store}, `q:<phone>:<day>`, `rh:<phone>:<minute>`,
  * `rq:<phone>:<minute>`, `c:<key>`, `pa:<phone>` the pending answer (JSON).
  * The keys of one hop span several hash slots: this targets a single Redis, not Redis Cluster.
  */
@@ -74,7 +80,7 @@ export function createRedisSessionStore<S = unknown>(
   options: SessionStoreOptions,
 ): SessionStore<S> {
   const { prefix, sessionTtlSeconds } = options;
-  const profileTtlSeconds = options.profileTtlSeconds ?? DEFAULT_PROFILE_TTL_SECONDS;
+  const profileTtlSeconds = options.profileTtlSeconds ?? PROFILE_CACHE_TTL_SECONDS;
   // defineCommand sends EVAL the first time per connection and EVALSHA after, so each script is
   // one round trip (two only if the script cache was flushed under a live connection).
   for (const [name, script] of Object.entries({ ...SCRIPTS, ...PENDING_SCRIPTS }))
@@ -138,7 +144,8 @@ export function createRedisSessionStore<S = unknown>(
       if (leaseMs > 0) scripts.ussdSessionRelease(k.lease, token).catch(() => {});
       throw err;
     }
-    const [got, state, answer, lang, subscribedUntil, today, hops, questions, version, pending] = reply;
+    const [got, state, answer, lang, subscribedUntil, today, hops, questions, version, pending, recorded] =
+      reply;
     const profile: PhoneProfile = {};
     if (typeof lang === 'string') profile.lang = lang;
     if (typeof subscribedUntil === 'string' && Number.isFinite(Number(subscribedUntil))) {
@@ -150,6 +157,7 @@ export function createRedisSessionStore<S = unknown>(
       version: typeof version === 'string' ? version : null,
       answer: parseJson<AnswerProgress>(answer, 'answer'),
       profile,
+      profileCached: recorded === '1',
       questionsToday: toCount(today),
       hopsThisMinute: toCount(hops),
       questionsThisMinute: toCount(questions),
@@ -205,6 +213,20 @@ export function createRedisSessionStore<S = unknown>(
         );
         if (result === 1) return { written: true, version: next };
         return { written: false, reason: result === -1 ? 'limited' : 'changed' };
+      }),
+
+    cacheProfile: (phoneKey, profile) =>
+      hopGuard('cacheProfile', async () => {
+        const fields: string[] = [];
+        if (profile?.lang !== undefined) fields.push('lang', profile.lang);
+        if (profile?.subscribedUntil !== undefined)
+          fields.push('subscribedUntil', String(profile.subscribedUntil));
+        await scripts.ussdProfileCache(
+          `${prefix}p:${keyPart(phoneKey)}`,
+          profileTtlSeconds,
+          profile === null ? 'forget' : 'fill',
+          ...fields,
+        );
       }),
 
     release: (key, lease) =>

@@ -2,6 +2,9 @@
 // (shared by every replica) and memory.ts (one process only; the default without REDIS_URL).
 // A hop costs one read (begin) and one write (commit) round trip (issue 3); a hop that only moves
 // through menus of a session this process served last costs one (advance, issue 7).
+// A phone's profile here is a cache of the records store (src/records/, the system of record):
+// begin and peek say whether it was filled from there (profileCached); a miss is read from the
+// records store and filled (cacheProfile), an empty profile too (hop/profile.ts).
 import type { AnswerProgress, Delivery, PendingAnswer, PhoneProfile } from '../types.ts';
 
 /** Identifies one hop's keys. `phoneKey` is the keyed hash of the phone number, never the number. */
@@ -26,7 +29,10 @@ export interface HopSnapshot<S> {
   version: string | null;
   /** The answer being generated or shown in this session, as far as it has got. */
   answer: AnswerProgress | null;
+  /** The phone's profile as cached; only what commits wrote when not profileCached. */
   profile: PhoneProfile;
+  /** Whether the profile was filled from the records store (and is all of it); false: a miss. */
+  profileCached: boolean;
   /** Questions this phone asked on `day`. */
   questionsToday: number;
   /** Hops of this phone in `minute`, this hop included (counted once, whatever the reads). */
@@ -45,7 +51,7 @@ export type Advanced = { written: true; version: string } | { written: false; re
 /** What a hop writes back, in one round trip. */
 export interface HopWrite<S> {
   state: S;
-  /** Fields to set on the phone's profile (kept across sessions, with a long TTL). */
+  /** Fields to set on the phone's cached profile, once the records store has them. */
   profile?: PhoneProfile;
   /** 1 when this hop asked a question: counts towards today's quota and this minute's rate. */
   questionAsked?: 0 | 1;
@@ -81,6 +87,11 @@ export interface SessionStore<S = unknown> {
    * `hopRatePerMinute` (0: no limit). Touches nothing else: no answer, profile or question count.
    */
   advance(key: HopKey, version: string, state: S, hopRatePerMinute: number): Promise<Advanced>;
+  /**
+   * Replaces the phone's cached profile with what the records store holds (an empty profile is
+   * cached too), or with null forgets it, so the next hop reads the records store again.
+   */
+  cacheProfile(phoneKey: string, profile: PhoneProfile | null): Promise<void>;
   /** Releases the lease without writing (the hop failed). */
   release(key: HopKey, lease: string): Promise<void>;
   /** Stores the answer so far; called by background generation as tokens arrive. */
@@ -109,11 +120,18 @@ export interface SessionStore<S = unknown> {
   close(): Promise<void>;
 }
 
+/** A cached profile's default lifetime (SessionStoreOptions.profileTtlSeconds). */
+export const PROFILE_CACHE_TTL_SECONDS = 86_400;
+
 export interface SessionStoreOptions {
   /** Every key starts with this, so several gateways can share one Redis. */
   prefix: string;
   /** Seconds a session lives after its last hop (≥ 180, AT's session length). */
   sessionTtlSeconds: number;
-  /** Seconds a phone's profile lives after its last change. */
+  /**
+   * Seconds a cached profile lives after it was filled or changed: how long a cache that missed a
+   * write (a Redis failover) can be stale, and how often a phone's profile is read from the
+   * records store at most.
+   */
   profileTtlSeconds?: number;
 }

@@ -72,6 +72,7 @@ export function describeSessionStoreContract(
         state: null,
         answer: null,
         profile: {},
+        profileCached: false,
         questionsToday: 0,
         hopsThisMinute: 1,
         questionsThisMinute: 0,
@@ -161,6 +162,30 @@ export function describeSessionStoreContract(
       const later = await store.begin(hopKey({ phoneKey }), LEASE_MS);
       expect(later.profile).toEqual({ lang: 'sw', subscribedUntil: 1_750_000_000_000 });
       expect((await store.begin(hopKey(), LEASE_MS)).profile).toEqual({});
+    });
+
+    it('a profile filled from the records store is cached (an empty one too); null forgets it', async () => {
+      const phoneKey = hopKey().phoneKey;
+      const read = () => store.peek(hopKey({ phoneKey }));
+      expect(await read()).toMatchObject({ profile: {}, profileCached: false });
+      await store.cacheProfile(phoneKey, {});
+      expect(await read()).toMatchObject({ profile: {}, profileCached: true });
+      // A fill replaces whatever was cached, fields it lacks included.
+      await hop(hopKey({ phoneKey }), { state: state('lang'), profile: { lang: 'en' } });
+      await store.cacheProfile(phoneKey, { subscribedUntil: 1_750_000_000_000 });
+      expect(await read()).toMatchObject({
+        profile: { subscribedUntil: 1_750_000_000_000 },
+        profileCached: true,
+      });
+      // A commit's fields join a cached profile, which stays cached.
+      await hop(hopKey({ phoneKey }), { state: state('lang'), profile: { lang: 'sw' } });
+      expect((await store.begin(hopKey({ phoneKey }), LEASE_MS)).profileCached).toBe(true);
+      expect((await read()).profile).toEqual({ lang: 'sw', subscribedUntil: 1_750_000_000_000 });
+      await store.cacheProfile(phoneKey, null);
+      expect(await read()).toMatchObject({ profile: {}, profileCached: false });
+      // Committed fields on a profile never filled are kept, but it is still a miss.
+      await hop(hopKey({ phoneKey }), { state: state('lang'), profile: { lang: 'sw' } });
+      expect(await read()).toMatchObject({ profile: { lang: 'sw' }, profileCached: false });
     });
 
     it('question counters count by day and by minute, per phone', async () => {
