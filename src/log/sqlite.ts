@@ -12,6 +12,7 @@ import type { Logger } from '../logger.ts';
 import { createSqliteThread, type SqliteThread } from '../sqlite/thread.ts';
 import type { BatchResult } from './connection.ts';
 import { createRowQueue } from './queue.ts';
+import { createShedReport } from './shed-report.ts';
 import type { LogItem } from './statements.ts';
 import type { InteractionLog, LogStatus } from './types.ts';
 
@@ -50,8 +51,8 @@ const MAX_RETRY_MS = 5_000;
 const DAY_MS = 86_400_000;
 /** Rows deleted per table per write while purging: ~5 ms of the worker's time. */
 const PURGE_CHUNK = 5_000;
-/** While rows are being shed, one line says how many this often. */
-const SHED_REPORT_MS = 10_000;
+/** A batch out this long without an answer: the disk is stuck, and status() says so. */
+const STALL_MS = 2_000;
 /** close() waits this long for the writer (a stuck disk) before giving the rows up as lost. */
 const CLOSE_WAIT_MS = 5_000;
 
@@ -75,14 +76,15 @@ export function createSqliteLog(options: SqliteLogOptions): SqliteLog {
   let opened = false;
   let closed = false;
   let draining: Promise<void> | null = null;
+  /** When the batch now out to the worker was sent; null when none is. */
+  let sentAt: number | null = null;
   let nextPurgeAt = 0;
   /** Rows deleted so far by the purge under way. */
   let purged = 0;
   let timer: NodeJS.Timeout | undefined;
   /** The timer is the idle tick: the next row re-arms it at flushMs. */
   let idle = false;
-  /** Rows shed since the last line that said so, by kind; null when not shedding. */
-  let shedding: { since: number; counts: Record<string, number>; overCapSaid: boolean } | null = null;
+  const shedReport = createShedReport({ log, clock, queue, maxQueueBytes });
 
   const push = (item: LogItem): void => {
     if (closed) {
@@ -90,49 +92,13 @@ export function createSqliteLog(options: SqliteLogOptions): SqliteLog {
       return;
     }
     const shed = queue.push(item);
-    if (shed !== null || queue.overCap) noteShed(shed);
+    if (shed !== null || queue.overCap) dropped += shedReport.note(shed);
     // The first row after a quiet spell: written flushMs from now, not at the next idle tick.
     if (idle && queue.length === 1) {
       clearTimeout(timer);
       arm(flushMs);
     }
   };
-
-  function noteShed(shed: Partial<Record<string, number>> | null): void {
-    const first = shedding === null;
-    shedding ??= { since: clock(), counts: {}, overCapSaid: false };
-    for (const [kind, n] of Object.entries(shed ?? {})) {
-      dropped += n ?? 0;
-      shedding.counts[kind] = (shedding.counts[kind] ?? 0) + (n ?? 0);
-    }
-    if (first) {
-      log.error(
-        { maxQueueBytes, queued: queue.length, shed: shedding.counts },
-        '[log] queue full: shedding the least valuable rows (hop rows first; never questions)',
-      );
-      shedding.counts = {};
-    }
-    if (queue.overCap && !shedding.overCapSaid) {
-      shedding.overCapSaid = true;
-      log.error(
-        { bytes: queue.bytes, maxQueueBytes },
-        '[log] queue past its cap with rows that are never shed (questions): held until written',
-      );
-    }
-  }
-
-  /** One line per SHED_REPORT_MS while shedding, and one when the queue is back under its cap. */
-  function reportShed(): void {
-    if (shedding === null) return;
-    const fresh = Object.keys(shedding.counts).length > 0;
-    if (fresh && clock() - shedding.since >= SHED_REPORT_MS) {
-      log.error({ shed: shedding.counts, queued: queue.length, dropped }, '[log] still shedding rows');
-      shedding = { since: clock(), counts: {}, overCapSaid: shedding.overCapSaid };
-    } else if (!fresh && queue.bytes < maxQueueBytes / 2) {
-      log.warn({ dropped, queued: queue.length }, '[log] queue under its cap again: no longer shedding');
-      shedding = null;
-    }
-  }
 
   function fail(err: unknown, during: string): void {
     failures++;
@@ -197,12 +163,15 @@ export function createSqliteLog(options: SqliteLogOptions): SqliteLog {
       }
       const batch = queue.take(batchSize);
       let result: BatchResult;
+      sentAt = clock();
       try {
         result = await thread.call<BatchResult>('log.write', batch.items);
       } catch (err) {
         queue.release(batch);
         fail(err, 'write');
         return;
+      } finally {
+        sentAt = null;
       }
       queue.commit(batch);
       written += result.written;
@@ -226,7 +195,7 @@ export function createSqliteLog(options: SqliteLogOptions): SqliteLog {
    */
   function schedule(): void {
     if (closed) return;
-    reportShed();
+    shedReport.tick(dropped);
     if (streak > 0) arm(Math.max(flushMs, Math.min(flushMs * 2 ** Math.min(streak, 16), MAX_RETRY_MS)));
     else if (queue.length > 0) arm(flushMs);
     else arm(Math.max(flushMs, IDLE_TICK_MS), true);
@@ -255,8 +224,10 @@ export function createSqliteLog(options: SqliteLogOptions): SqliteLog {
     recordSms: (row) => push({ kind: 'sms', row }),
     recordSmsReport: (row) => push({ kind: 'sms-report', row }),
     status(): LogStatus {
+      const stalledMs = sentAt === null ? 0 : clock() - sentAt;
+      const stalled = stalledMs > STALL_MS;
       const s: LogStatus = {
-        ok: streak === 0,
+        ok: streak === 0 && !stalled,
         queued: queue.length,
         queuedBytes: queue.bytes,
         failures,
@@ -264,7 +235,8 @@ export function createSqliteLog(options: SqliteLogOptions): SqliteLog {
         dropped,
         rejected,
       };
-      if (lastError !== undefined) s.lastError = lastError;
+      if (stalled) s.lastError = `write: no answer from the disk for ${stalledMs} ms`;
+      else if (lastError !== undefined) s.lastError = lastError;
       return s;
     },
     flush: async () => {

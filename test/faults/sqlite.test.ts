@@ -1,7 +1,8 @@
 // Interaction-log faults against the real server process (issue 8), each made by the kernel or by
 // another process, none simulated: a directory that cannot be created (a regular file in its way),
 // the database locked by another process (BEGIN EXCLUSIVE), a full disk (a small tmpfs filled to
-// the last byte) and a read-only database (chattr +i, which binds root too). Hops are unaffected,
+// the last byte) and a read-only database, its -shm included (chattr +i, which binds root too;
+// before issue 15 item 15 the mapped -shm made that a SIGBUS). Hops are unaffected,
 // rows wait in the queue (/readyz shows them and counts the failures), and once the fault clears
 // every row is written exactly once.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -130,15 +131,17 @@ describe('SQLite faults', () => {
       await rowsAfter(t, gw, during);
     }));
 
-  it('database read-only (chattr +i, binding root too): hops unaffected, rows written once writable', () =>
-    fault('SQLite read-only (chattr +i)', async (t) => {
+  it('database read-only, -shm included (chattr +i, binding root too): no SIGBUS, rows written once writable', () =>
+    fault('SQLite read-only, -shm too (chattr +i)', async (t) => {
       const dir = fresh();
       const data = join(dir, 'data');
       gw = await startFaultGateway({ DATABASE_PATH: join(data, 'ussd.db') }, dir);
       await walk(t, gw, 'ro-before', 2);
       await settledRows(gw.dbPath, 2);
-      // The file, its WAL and the directory (no new journal beside them); root must obey +i.
-      const targets = [gw.dbPath, `${gw.dbPath}-wal`, data].filter((p) => existsSync(p));
+      // The file, its WAL, the -shm SQLite maps, and the directory (no new journal beside them);
+      // root must obey +i.
+      const targets = [gw.dbPath, `${gw.dbPath}-wal`, `${gw.dbPath}-shm`, data].filter((p) => existsSync(p));
+      expect(targets).toContain(`${gw.dbPath}-shm`);
       let cleared = false;
       const clear = () => {
         if (cleared) return;
@@ -147,14 +150,27 @@ describe('SQLite faults', () => {
       };
       execFileSync('chattr', ['+i', ...targets]);
       undo.push(clear);
-      await walk(t, gw, 'ro', 8);
+      // Written back, the -shm mapping's pages are write-protected: SQLite's next write into one
+      // faults, and ext4 answers a write fault on an immutable file with SIGBUS, which kills the
+      // process (issue 15 item 15: exit 135, hops lost).
+      execFileSync('sync');
+      await walk(t, gw, 'ro', 8).catch((err) => died(gw as FaultGateway, err));
       const during = await queuedBehindFailures(gw);
       t.injected = /READONLY|IOERR|CANTOPEN|EPERM/.test(during.detail ?? '');
       await walk(t, gw, 'ro-more', 4);
       clear();
       await rowsAfter(t, gw, during);
+      expect(gw.child.signalCode, 'the gateway was killed').toBeNull();
     }));
 });
+
+/** Rethrows a failed hop as what became of the gateway (a SIGBUS shows as signal SIGBUS, exit 135). */
+async function died(g: FaultGateway, err: unknown): Promise<never> {
+  await until(() => g.child.exitCode !== null || g.child.signalCode !== null, 2_000).catch(() => {});
+  const how =
+    g.child.signalCode ?? (g.child.exitCode === null ? 'still running' : `exit ${g.child.exitCode}`);
+  throw new Error(`hop failed; the gateway: ${how}`, { cause: err });
+}
 
 /** Another process takes the write lock (BEGIN EXCLUSIVE) and holds it until its stdin closes. */
 async function holdExclusiveLock(dbPath: string): Promise<ChildProcess> {
