@@ -3,7 +3,10 @@
 // full bench moves ±15 % from run to run, this moves ±1-2 µs). 50 dialers walk the reference
 // menu's account path ('', 2, 2*2, 2*2*1) through createHopHandler, with fresh sessions and phones.
 // env: N (hops per pass, 200000), SESSIONS (redis: the Redis at REDIS_URL under a fresh prefix |
-// memory), LOG (sqlite: a real file in a temp dir | none), REDIS_URL (redis://127.0.0.1:6379).
+// memory), LOG (sqlite: a real file in a temp dir | none), REDIS_URL (redis://127.0.0.1:6379),
+// PHONES (0: a new phone per session, so every session's first hop misses the profile cache and
+// reads the records store; N: the sessions' phones cycle through N, cached after the first pass).
+// The records store is the SQLite file's, through the log's worker thread (its own with LOG=none).
 // Prints hops/s and CPU µs per hop for two passes (the first warms the JIT).
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -17,14 +20,17 @@ import type { Answerer } from '../src/inference/types.ts';
 import { createSqliteLog } from '../src/log/sqlite.ts';
 import type { InteractionLog } from '../src/log/types.ts';
 import { silentLogger } from '../src/logger.ts';
+import { createSqliteRecords } from '../src/records/sqlite.ts';
 import { createMemorySessionStore } from '../src/session/memory.ts';
 import { createRedisClient, createRedisSessionStore } from '../src/session/redis.ts';
 import { appSettings } from '../src/settings.ts';
+import { createSqliteThread } from '../src/sqlite/thread.ts';
 import { REFERENCE_MENU } from './lib/servers.ts';
 
 const N = Number(process.env['N'] ?? 200_000);
 const SESSIONS = process.env['SESSIONS'] ?? 'redis';
 const LOG = process.env['LOG'] ?? 'sqlite';
+const PHONES = Number(process.env['PHONES'] ?? 0);
 const DIALERS = 50;
 const ACCOUNT_PATH = ['', '2', '2*2', '2*2*1'];
 
@@ -45,6 +51,9 @@ const store =
         storeOptions,
       );
 const dir = mkdtempSync(join(tmpdir(), 'ussd-bench-hop-'));
+const dbPath = join(dir, 'log.db');
+const sqlite = createSqliteThread({ path: dbPath, logger });
+const records = createSqliteRecords({ path: dbPath, thread: sqlite, logger });
 const log: InteractionLog =
   LOG === 'none'
     ? {
@@ -60,11 +69,18 @@ const log: InteractionLog =
         flush: async () => {},
         close: async () => {},
       }
-    : createSqliteLog({ path: join(dir, 'log.db'), flushMs: config.LOG_FLUSH_MS, retentionDays: 0, logger });
+    : createSqliteLog({
+        path: dbPath,
+        thread: sqlite,
+        flushMs: config.LOG_FLUSH_MS,
+        retentionDays: 0,
+        logger,
+      });
 const journey = loadJourney(REFERENCE_MENU, { dailyQuota: 10_000, price: 'KES 20', days: 30 });
 // The account path asks nothing: an answerer that is never called.
 const answerer = {} as Answerer;
-const handleHop = createHopHandler({ journey, store, answerer, log, logger, settings: appSettings(config) });
+const settings = appSettings(config);
+const handleHop = createHopHandler({ journey, store, answerer, records, log, logger, settings });
 
 let sessions = 0;
 let hops = 0;
@@ -73,7 +89,7 @@ async function dialer(): Promise<void> {
     // AT's shape (`ATUid_` + 32 random hex), as the full bench's account load sends.
     const sessionId = `ATUid_${randomBytes(16).toString('hex')}`;
     ++sessions;
-    const phoneNumber = `+2547${String(sessions).padStart(8, '0')}`;
+    const phoneNumber = `+2547${String(PHONES > 0 ? sessions % PHONES : sessions).padStart(8, '0')}`;
     for (const text of ACCOUNT_PATH) {
       const hop = { sessionId, serviceCode: '*384*123#', phoneNumber, networkCode: '63902', text };
       await handleHop(hop, Date.now(), logger);
@@ -82,7 +98,9 @@ async function dialer(): Promise<void> {
   }
 }
 
-process.stderr.write(`hop-micro: sessions ${SESSIONS}, log ${LOG}, ${N} hops per pass, ${DIALERS} dialers\n`);
+process.stderr.write(
+  `hop-micro: sessions ${SESSIONS}, log ${LOG}, phones ${PHONES || 'new per session'}, ${N} hops per pass, ${DIALERS} dialers\n`,
+);
 for (const pass of ['warm-up', 'measured']) {
   hops = 0;
   const started = performance.now();
@@ -94,5 +112,7 @@ for (const pass of ['warm-up', 'measured']) {
   process.stdout.write(`${pass}: ${perSecond} hops/s, ${microseconds} µs CPU per hop\n`);
 }
 await log.close();
+await records.close();
+await sqlite.close();
 await store.close();
 rmSync(dir, { recursive: true, force: true });

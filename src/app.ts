@@ -16,6 +16,7 @@ import { ANSWER_PENDING_HEADER, formatReply, type Hop, MAX_BODY_BYTES, parseHop 
 import { parseSessionEnd } from './protocol/events.ts';
 import { type GuardOptions, ipGuard, secretGuard } from './protocol/guard.ts';
 import { parseSmsReport } from './protocol/sms-report.ts';
+import type { RecordsStore } from './records/types.ts';
 import type { SessionStore } from './session/types.ts';
 import type { Reply } from './types.ts';
 
@@ -23,6 +24,8 @@ export interface AppDeps {
   journey: Journey;
   store: SessionStore<StoredSession>;
   answerer: Answerer;
+  /** Phone profiles and subscriptions, the system of record (the session store caches them). */
+  records: RecordsStore;
   log: InteractionLog;
   /** PAYMENTS_MODE's driver; intent (no money moves) when not given. */
   payments?: Payments;

@@ -171,6 +171,7 @@ async function main(): Promise<void> {
     journey,
     store,
     answerer,
+    records,
     log,
     logger,
     settings,

@@ -15,7 +15,9 @@ import type { Answerer } from '../src/inference/types.ts';
 import { createSqliteLog } from '../src/log/sqlite.ts';
 import { silentLogger } from '../src/logger.ts';
 import { hashPhone } from '../src/phone.ts';
+import { createSqliteRecords } from '../src/records/sqlite.ts';
 import { createRedisClient, createRedisSessionStore, type Redis } from '../src/session/redis.ts';
+import { createSqliteThread } from '../src/sqlite/thread.ts';
 import { watchCommands } from './session/redis-helpers.ts';
 import { buildTestApp, expectPhoneValid, REDIS_URL, sessionId, type TestApp } from './support/build-app.ts';
 
@@ -51,12 +53,16 @@ describe('one replica', () => {
   it('a first hop and a menu hop of a session it served last are one command to Redis; a hop with effects is two', async () => {
     const watch = await watchCommands(clientA, REDIS_URL);
     try {
-      const dial = dialer('+254744000001');
+      let dial = dialer('+254744000001');
       const commands = async (text: string, expected: string) => {
         const sent = await watch.commandsOf(async () => expect(await dial(a, text)).toBe(expected));
         return sent.map((args) => args[0]?.toLowerCase());
       };
-      expect(await commands('', MAIN)).toHaveLength(1); // a read: the start screen is stored by the next hop
+      // A phone not seen before: its profile is read from the records store and cached (a second
+      // command); from then on a first hop is a read alone, and the start screen is stored by the next.
+      expect(await commands('', MAIN)).toHaveLength(2);
+      dial = dialer('+254744000001');
+      expect(await commands('', MAIN)).toHaveLength(1);
       expect(await commands('2', ACCOUNT)).toHaveLength(1); // advance (EVAL the first time, EVALSHA after)
       expect(await commands('2*1', LANGUAGE)).toEqual(['evalsha']);
       expect(await commands('2*1*2', SAVED_SW)).toHaveLength(2); // the language is an effect: full way
@@ -130,12 +136,16 @@ describe('the hop rate counts each hop once, whichever way it takes', () => {
       prefix: `test:rate:${randomBytes(6).toString('hex')}:`,
       sessionTtlSeconds: 300,
     });
-    const log = createSqliteLog({ path: join(dir, 'log.db'), flushMs: 20, retentionDays: 0, logger });
+    const path = join(dir, 'log.db');
+    const sqlite = createSqliteThread({ path, logger });
+    const log = createSqliteLog({ path, thread: sqlite, flushMs: 20, retentionDays: 0, logger });
+    const records = createSqliteRecords({ path, thread: sqlite, logger });
     try {
       const handleHop = createHopHandler({
         journey: loadJourney(menus, { dailyQuota: 5, price: 'KES 20', days: 30 }),
         store,
         answerer: {} as Answerer, // nothing here asks
+        records,
         log,
         logger,
         settings: {
@@ -168,6 +178,8 @@ describe('the hop rate counts each hop once, whichever way it takes', () => {
       expect(hopsThisMinute).toBe(texts.length + 1);
     } finally {
       await log.close();
+      await records.close();
+      await sqlite.close();
       await store.close();
       rmSync(dir, { recursive: true, force: true });
     }

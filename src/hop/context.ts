@@ -78,3 +78,12 @@ export function limitedOutcome(journey: Journey, stored: StoredSession | null): 
   const lang = stored?.engine.lang ?? journey.defaultLanguage;
   return { reply: { kind: 'END', text: t(journey.texts.limited, lang) }, screen: '@limited', lang };
 }
+
+/**
+ * The END for a hop whose record (a language, a subscription) could not be written in time: the
+ * journey's "please dial again", in the language the session had, never a "saved".
+ */
+export function unsavedOutcome(journey: Journey, stored: StoredSession | null, lang: string): HopOutcome {
+  const shown = stored?.engine.lang ?? lang;
+  return { reply: { kind: 'END', text: t(journey.texts.error, shown) }, screen: '@unsaved', lang: shown };
+}

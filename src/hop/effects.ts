@@ -1,8 +1,12 @@
 // The effects of a step, one small function each (house style): the engine asks for them as data
 // (engine/types.ts Effect), the full way of a hop (handler.ts) performs them here, in order, and
-// stores what they change with the session's commit. An effect may end the hop early (a question
-// past the phone's rate): `limited` then says so and the rest are not performed.
+// stores what they change with the session's commit. An effect may end the hop early: a question
+// past the phone's rate (`limited`), or a record that could not be written in time (`unsaved`:
+// the user is told to dial again, never that it was saved); the rest are then not performed.
+// A language or a subscription is written to the records store (src/records/, the system of
+// record) before the hop goes on; the session store only caches it, with the commit.
 // Must not store the session or reply to AT: handler.ts does both, once, after every effect.
+import { createHash } from 'node:crypto';
 import type { Deliveries } from '../delivery/delivery.ts';
 import { answerPageSeptets, t } from '../engine/render.ts';
 import { showAnswer } from '../engine/step.ts';
@@ -12,17 +16,20 @@ import type { InteractionLog } from '../log/types.ts';
 import type { HopLogger } from '../logger.ts';
 import type { Payments } from '../payments/types.ts';
 import type { Hop } from '../protocol/at.ts';
+import type { RecordsStore, Within } from '../records/types.ts';
 import type { HopSnapshot, SessionStore } from '../session/types.ts';
 import type { AnswerProgress, PhoneProfile, Reply } from '../types.ts';
 import type { HopSettings } from './context.ts';
 
-/** Time kept back from the model for storing the session and sending the reply. */
+/** Time kept back from the model (and the records store) for storing the session and replying. */
 export const COMMIT_RESERVE_MS = 300;
+const DAY_MS = 86_400_000;
 
 export interface EffectDeps {
   journey: Journey;
   store: SessionStore<StoredSession>;
   answerer: Answerer;
+  records: RecordsStore;
   log: InteractionLog;
   payments: Payments;
   settings: HopSettings;
@@ -37,6 +44,7 @@ export interface EffectScope {
   e164: string;
   arrivedAt: number;
   deadline: number;
+  /** What the hop read, its profile resolved (hop/profile.ts). */
   snapshot: HopSnapshot<StoredSession>;
   ctx: StepContext;
   logger: HopLogger;
@@ -57,6 +65,8 @@ export interface EffectResult {
   limited: boolean;
   /** Becomes the session's answer with the commit (an earlier session's answer, being read). */
   answer?: AnswerProgress;
+  /** A record could not be written in time: the hop ends with "please dial again", nothing stored. */
+  unsaved: boolean;
 }
 
 type Handler<E extends Effect> = (
@@ -67,7 +77,18 @@ type Handler<E extends Effect> = (
 type Handlers = { [K in Effect['type']]: Handler<Extract<Effect, { type: K }>> };
 
 export function createEffects(deps: EffectDeps) {
-  const { journey, store, answerer, log, payments, settings, deliveries } = deps;
+  const { journey, store, answerer, records, log, payments, settings, deliveries } = deps;
+  /** Records are written by the time the model's share of the hop would end. */
+  const within = (scope: EffectScope): Within => ({ deadline: scope.deadline - COMMIT_RESERVE_MS });
+  /** Runs a records write; a failure (a stuck disk, a timeout) ends the hop as unsaved. */
+  const save = async (scope: EffectScope, result: EffectResult, write: () => Promise<void>) => {
+    try {
+      await write();
+    } catch (err) {
+      scope.logger.warn({ err }, 'record not written in time: the user is asked to dial again');
+      result.unsaved = true;
+    }
+  };
   /** A delivery is news for the log: it must never fail the hop. */
   const delivered = (scope: EffectScope, questionId: string, how: 'in-session' | 'next-dial', at?: number) =>
     deliveries
@@ -75,13 +96,33 @@ export function createEffects(deps: EffectDeps) {
       .catch((err: unknown) => scope.logger.warn({ err }, 'could not record the delivery'));
 
   const handlers: Handlers = {
-    'set-language': (effect, _scope, result) => {
-      result.profile.lang = effect.lang;
-    },
+    'set-language': (effect, scope, result) =>
+      save(scope, result, async () => {
+        await records.setLanguage(scope.phoneKey, effect.lang, scope.arrivedAt, within(scope));
+        result.profile.lang = effect.lang;
+      }),
 
-    subscribe: (effect, _scope, result) => {
-      result.profile.subscribedUntil = effect.until;
-    },
+    // Intent mode (issue 14): accepting the offer starts the subscription at once, no money moved.
+    subscribe: (effect, scope, result) =>
+      save(scope, result, async () => {
+        const { hop, phoneKey, arrivedAt, snapshot } = scope;
+        const { subscription } = await records.addSubscription(
+          {
+            // The same hop run again (its first run's write timed out, the session was not
+            // stored, AT resent it) is the same subscription.
+            id: `intent:${hop.sessionId}:${createHash('sha256').update(hop.text).digest('base64url').slice(0, 16)}`,
+            phoneHash: phoneKey,
+            startsAt: effect.until - settings.days * DAY_MS,
+            endsAt: effect.until,
+            source: 'intent',
+            sessionId: hop.sessionId,
+            reference: null,
+            createdAt: arrivedAt,
+          },
+          within(scope),
+        );
+        result.profile.subscribedUntil = Math.max(subscription.endsAt, snapshot.profile.subscribedUntil ?? 0);
+      }),
 
     tier: (effect, { hop, phoneKey, arrivedAt }) => {
       log.recordTier({
@@ -193,11 +234,11 @@ export function createEffects(deps: EffectDeps) {
   }
 
   return {
-    /** Performs `effects` in order over `result`; stops at the first that limits the hop. */
+    /** Performs `effects` in order over `result`; stops at the first that ends the hop. */
     async perform(effects: readonly Effect[], scope: EffectScope, result: EffectResult): Promise<void> {
       for (const effect of effects) {
         await (handlers[effect.type] as Handler<Effect>)(effect, scope, result);
-        if (result.limited) return;
+        if (result.limited || result.unsaved) return;
       }
     },
   };

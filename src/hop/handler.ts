@@ -16,6 +16,7 @@ import { createIntentPayments } from '../payments/intent.ts';
 import type { Payments } from '../payments/types.ts';
 import { createPhoneKeys, hashPhone, type PhoneKeys } from '../phone.ts';
 import { type Hop, newInput } from '../protocol/at.ts';
+import type { RecordsStore } from '../records/types.ts';
 import type { HopKey, HopSnapshot, HopWrite, SessionStore } from '../session/types.ts';
 import {
   answerPending,
@@ -24,9 +25,11 @@ import {
   limitedOutcome,
   refusedOutcome,
   stepContext,
+  unsavedOutcome,
 } from './context.ts';
 import { COMMIT_RESERVE_MS, createEffects, type EffectResult } from './effects.ts';
 import { createOneTripHops } from './one-trip.ts';
+import { createProfiles } from './profile.ts';
 
 export type { HopOutcome, HopSettings } from './context.ts';
 
@@ -34,6 +37,8 @@ export interface HopDeps {
   journey: Journey;
   store: SessionStore<StoredSession>;
   answerer: Answerer;
+  /** The system of record for phone profiles; the session store caches them. */
+  records: RecordsStore;
   log: InteractionLog;
   /** PAYMENTS_MODE's driver; intent (no money moves) when not given. */
   payments?: Payments;
@@ -50,17 +55,18 @@ export interface HopDeps {
 const LEASE_POLL_MS = 100;
 
 export function createHopHandler(deps: HopDeps) {
-  const { journey, store, answerer, log, settings } = deps;
+  const { journey, store, answerer, records, log, settings } = deps;
   const payments = deps.payments ?? createIntentPayments();
   const clock = deps.clock ?? Date.now;
   const phones =
     deps.phones ??
     createPhoneKeys({ secret: settings.phoneHashSecret, defaultCountry: settings.defaultCountry });
 
-  const oneTrip = createOneTripHops({ journey, store, settings, clock });
+  const profiles = createProfiles({ records, store, clock });
+  const oneTrip = createOneTripHops({ journey, store, profiles, settings, clock });
   const deliveries =
     deps.deliveries ?? createDeliveries({ store, log, logger: deps.logger, sms: null, clock });
-  const effects = createEffects({ journey, store, answerer, log, payments, settings, deliveries });
+  const effects = createEffects({ journey, store, answerer, records, log, payments, settings, deliveries });
 
   return async function handleHop(hop: Hop, arrivedAt: number, logger: HopLogger): Promise<HopOutcome> {
     const deadline = arrivedAt + settings.hopDeadlineMs;
@@ -69,7 +75,7 @@ export function createHopHandler(deps: HopDeps) {
     const phoneKey = subscriber?.hash ?? hashPhone(hop.phoneNumber, settings.phoneHashSecret);
     const record = (
       outcome: HopOutcome,
-      kind: 'ok' | 'replay' | 'limited' | 'refused',
+      kind: 'ok' | 'replay' | 'limited' | 'refused' | 'error',
       input: string | null,
     ) => {
       log.recordHop({
@@ -102,22 +108,22 @@ export function createHopHandler(deps: HopDeps) {
     const tried = await oneTrip.attempt(hop, key, logger);
     if (tried.done !== null) return record(tried.done.outcome, tried.done.kind, tried.done.input);
 
-    const snapshot = await takeLease(key, deadline, tried.counted);
+    const taken = await takeLease(key, deadline, tried.counted);
     // What this hop brings after the stored text; all of it for a session we have no state for.
-    const input = snapshot.state ? newInput(snapshot.state.text, hop.text) : hop.text || null;
+    const input = taken.state ? newInput(taken.state.text, hop.text) : hop.text || null;
 
     // Another hop of this session still holds the lease and did not finish in time.
-    if (!snapshot.lease) {
+    if (!taken.lease) {
       logger.warn('session busy: a hop of the same session is still running');
-      const lang = snapshot.state?.engine.lang ?? journey.defaultLanguage;
+      const lang = taken.state?.engine.lang ?? journey.defaultLanguage;
       return record(
         { reply: { kind: 'END', text: t(journey.texts.error, lang) }, screen: '@busy', lang },
         'limited',
         input,
       );
     }
-    const lease = snapshot.lease;
-    const stored = snapshot.state;
+    const lease = taken.lease;
+    const stored = taken.state;
     try {
       // The same hop again (telcos resend): the same reply, no effects.
       if (stored && stored.text === hop.text) {
@@ -129,12 +135,14 @@ export function createHopHandler(deps: HopDeps) {
           input,
         );
       }
-      if (settings.hopRatePerMinute > 0 && snapshot.hopsThisMinute > settings.hopRatePerMinute) {
+      if (settings.hopRatePerMinute > 0 && taken.hopsThisMinute > settings.hopRatePerMinute) {
         await store.release(key, lease);
-        logger.warn({ hops: snapshot.hopsThisMinute }, 'hop rate limit reached');
+        logger.warn({ hops: taken.hopsThisMinute }, 'hop rate limit reached');
         return record(limitedOutcome(journey, stored), 'limited', input);
       }
 
+      const profile = await profiles.resolve(key, taken, deadline - COMMIT_RESERVE_MS, logger);
+      const snapshot = { ...taken, profile };
       const ctx = stepContext(settings, snapshot, clock(), randomUUID());
       let result: StepResult;
       if (stored && input !== null) {
@@ -149,6 +157,7 @@ export function createHopHandler(deps: HopDeps) {
         profile: {},
         questionAsked: 0,
         limited: false,
+        unsaved: false,
       };
       await effects.perform(
         result.effects,
@@ -159,13 +168,25 @@ export function createHopHandler(deps: HopDeps) {
         await store.release(key, lease);
         return record(limitedOutcome(journey, stored), 'limited', input);
       }
-      const { state, reply, profile, questionAsked, answer } = done;
+      if (done.unsaved) {
+        await store.release(key, lease);
+        // The write may still land (it was running at its deadline): the next hop reads the
+        // records store rather than this cache.
+        store.cacheProfile(phoneKey, null).catch(() => {});
+        return record(
+          unsavedOutcome(journey, stored, ctx.profile.lang ?? journey.defaultLanguage),
+          'error',
+          input,
+        );
+      }
+      const { state, reply, questionAsked, answer } = done;
+      const changed = done.profile;
       if (!reply) throw new Error('[hop] the engine gave no reply'); // an ask always sets one
       const screen = state.screen;
       const write: HopWrite<StoredSession> = {
         state: { engine: state, text: hop.text, reply, screen },
         ...(questionAsked ? { questionAsked } : {}),
-        ...(Object.keys(profile).length > 0 ? { profile } : {}),
+        ...(Object.keys(changed).length > 0 ? { profile: changed } : {}),
         ...(answer ? { answer } : {}),
       };
       const committed = await store.commit(key, lease, write);
@@ -174,7 +195,7 @@ export function createHopHandler(deps: HopDeps) {
           phoneKey,
           version: lease,
           stored: write.state,
-          profile: { ...snapshot.profile, ...profile },
+          profile: { ...profile, ...changed },
           questionsToday: snapshot.questionsToday + questionAsked,
         });
       } else {

@@ -11,6 +11,8 @@ import { type Hop, newInput } from '../protocol/at.ts';
 import type { HopKey, SessionStore } from '../session/types.ts';
 import type { PhoneProfile } from '../types.ts';
 import { type HopOutcome, type HopSettings, limitedOutcome, stepContext } from './context.ts';
+import { COMMIT_RESERVE_MS } from './effects.ts';
+import type { createProfiles } from './profile.ts';
 
 /**
  * Sessions remembered as this process left them, the oldest dropped beyond it: ~1-4 kB each as
@@ -45,12 +47,13 @@ const FULL_WAY: Attempt = { done: null, counted: false };
 export interface OneTripDeps {
   journey: Journey;
   store: SessionStore<StoredSession>;
+  profiles: ReturnType<typeof createProfiles>;
   settings: HopSettings;
   clock: () => number;
 }
 
 export function createOneTripHops(deps: OneTripDeps) {
-  const { journey, store, settings, clock } = deps;
+  const { journey, store, profiles, settings, clock } = deps;
   // A journey that opens on an ask or offer screen takes the full way from the first hop: reading
   // first and then taking the lease would count that hop twice towards the phone's hop rate.
   const opensSelfContained = selfContained(journey, {
@@ -126,12 +129,15 @@ export function createOneTripHops(deps: OneTripDeps) {
    * start screen needs the full way (an effect, a quota in view) or the session already has state.
    */
   async function open(hop: Hop, key: HopKey, logger: HopLogger): Promise<OneTrip | null> {
-    const snapshot = await store.peek(key);
-    if (snapshot.state !== null) return null; // a resend after the session was written: replay it
-    if (settings.hopRatePerMinute > 0 && snapshot.hopsThisMinute > settings.hopRatePerMinute) {
-      logger.warn({ hops: snapshot.hopsThisMinute }, 'hop rate limit reached');
+    const peeked = await store.peek(key);
+    if (peeked.state !== null) return null; // a resend after the session was written: replay it
+    if (settings.hopRatePerMinute > 0 && peeked.hopsThisMinute > settings.hopRatePerMinute) {
+      logger.warn({ hops: peeked.hopsThisMinute }, 'hop rate limit reached');
       return { outcome: limitedOutcome(journey, null), kind: 'limited', input: null };
     }
+    // The start screen is in the phone's language: on a cache miss, the records store's.
+    const deadline = clock() + settings.hopDeadlineMs - COMMIT_RESERVE_MS;
+    const snapshot = { ...peeked, profile: await profiles.resolve(key, peeked, deadline, logger) };
     const stored = oneTripState(start(journey, stepContext(settings, snapshot, clock(), '')), hop.text);
     if (stored === null) return null;
     remember(hop.sessionId, {

@@ -10,7 +10,7 @@ import type { ReportJob, ReportReply } from './report-thread.ts';
 const job = workerData as ReportJob;
 let reply: ReportReply;
 try {
-  const db = openLogReadOnly(job.path);
+  const db = openLogReadOnly(job.path, { inGateway: true });
   try {
     reply = { report: buildReport(db, job.options) };
   } finally {

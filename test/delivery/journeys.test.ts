@@ -22,10 +22,12 @@ import { createSqliteLog } from '../../src/log/sqlite.ts';
 import { silentLogger } from '../../src/logger.ts';
 import { createMemoryQueue } from '../../src/queue/memory.ts';
 import { createMemoryClaims } from '../../src/queue/memory-slots.ts';
+import { createSqliteRecords } from '../../src/records/sqlite.ts';
 import { createRedisClient, createRedisSessionStore } from '../../src/session/redis.ts';
 import { appSettings } from '../../src/settings.ts';
 import { createAtSmsSender } from '../../src/sms/africastalking.ts';
 import { composeSms } from '../../src/sms/text.ts';
+import { createSqliteThread } from '../../src/sqlite/thread.ts';
 import { type FakeAtSms, startFakeAtSms } from '../helpers/fake-at-sms.ts';
 import { type FakeOllama, startFakeOllama } from '../helpers/fake-ollama.ts';
 
@@ -70,7 +72,9 @@ function gateway(opts: { sms: boolean; priorAnswerMs?: number }) {
     sessionTtlSeconds: 300,
   });
   const dbPath = join(mkdtempSync(join(tmpdir(), 'ussd-deliver-')), 'ussd.db');
-  const log = createSqliteLog({ path: dbPath, flushMs: 20, retentionDays: 0, logger });
+  const sqlite = createSqliteThread({ path: dbPath, logger });
+  const log = createSqliteLog({ path: dbPath, thread: sqlite, flushMs: 20, retentionDays: 0, logger });
+  const records = createSqliteRecords({ path: dbPath, thread: sqlite, logger });
   const journey = loadJourney('menus', { dailyQuota: 5, price: 'KES 20', days: 30 });
   let deliveries: Deliveries | undefined;
   const outbox = opts.sms
@@ -108,6 +112,7 @@ function gateway(opts: { sms: boolean; priorAnswerMs?: number }) {
     journey,
     store,
     answerer,
+    records,
     log,
     logger,
     deliveries,
@@ -117,6 +122,8 @@ function gateway(opts: { sms: boolean; priorAnswerMs?: number }) {
     await answerer.close();
     await outbox?.close();
     await log.close();
+    await records.close();
+    await sqlite.close();
     await store.close();
   });
   const phone = `+2547550${String(Math.floor(Math.random() * 99999)).padStart(5, '0')}`;

@@ -15,8 +15,10 @@ import { loadFaq } from '../../src/inference/faq.ts';
 import { createOllamaModel } from '../../src/inference/ollama.ts';
 import { createSqliteLog, type SqliteLog } from '../../src/log/sqlite.ts';
 import { silentLogger } from '../../src/logger.ts';
+import { createSqliteRecords } from '../../src/records/sqlite.ts';
 import { createRedisClient, createRedisSessionStore } from '../../src/session/redis.ts';
 import { answererOptions, appSettings, journeyFacts } from '../../src/settings.ts';
+import { createSqliteThread } from '../../src/sqlite/thread.ts';
 import { PROJECT_ROOT } from '../helpers/gateway-process.ts';
 import { COMMAND_TIMEOUT_MS, DEADLINE_MS } from './support.ts';
 
@@ -55,7 +57,9 @@ export function createInProcessApp(opts: {
   });
   const dir = mkdtempSync(join(tmpdir(), 'ussd-fault-app-'));
   const dbPath = join(dir, 'ussd.db');
-  const log = createSqliteLog({ path: dbPath, flushMs: 50, retentionDays: 0, logger });
+  const sqlite = createSqliteThread({ path: dbPath, logger });
+  const log = createSqliteLog({ path: dbPath, thread: sqlite, flushMs: 50, retentionDays: 0, logger });
+  const records = createSqliteRecords({ path: dbPath, thread: sqlite, logger });
   const model = createOllamaModel({ host: opts.ollamaUrl, model: 'llama3.2:3b', numCtx: 2048 });
   const answerer = createAnswerer({
     model,
@@ -69,6 +73,7 @@ export function createInProcessApp(opts: {
     journey,
     store,
     answerer,
+    records,
     log,
     logger,
     settings: { ...appSettings(config), ...opts.settings },
@@ -80,6 +85,8 @@ export function createInProcessApp(opts: {
     async close() {
       await answerer.close();
       await log.close();
+      await records.close();
+      await sqlite.close();
       await store.close();
       rmSync(dir, { recursive: true, force: true });
     },

@@ -5,14 +5,15 @@
 // a dying disk or a stalled network volume does. (A tmpfs cannot be frozen; a lock held by another
 // process is refused after the busy timeout, not waited on for seconds; SIGSTOP stops processes,
 // not a thread.) Phones dial throughout; every hop must be answered from memory within the
-// deadline, and once the disk answers again every row is written exactly once.
+// deadline, a language change meanwhile is told to dial again (never that it was saved), and once
+// the disk answers again every row is written exactly once.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { crashLines, type FaultGateway, settledRows, startFaultGateway } from './fault-gateway.ts';
-import { createDialer, fault, type Tally, until } from './support.ts';
+import { createDialer, fault, SCREENS, startingWith, type Tally, until } from './support.ts';
 
 /** Long enough to pass several hop deadlines (1.5 s in this suite), short enough for the suite. */
 const FREEZE_MS = 5_000;
@@ -93,6 +94,11 @@ describe('a disk that stops answering', () => {
       const dialing = Array.from({ length: DIALERS }, (_, d) =>
         dialUntil(t, g, `frozen-${d}`, () => Date.now() - frozenAt > FREEZE_MS),
       );
+      // A phone that changes its language meanwhile is told to dial again, never that it was saved.
+      const chooser = createDialer(g.url, t, { phoneNumber: '+254711099999' });
+      const choose = (text: string) => chooser({ sessionId: 'frozen-language', text });
+      for (const text of ['', '2', '2*1']) expect((await choose(text)).body).toMatch(/^CON /);
+      const unsaved = (await choose('2*1*2')).body;
       // The writer is stuck: rows queue, nothing is written, /readyz says so.
       const stuck = await until(
         async () => {
@@ -105,10 +111,15 @@ describe('a disk that stops answering', () => {
       await Promise.all([...dialing, thawed]);
       const during = t.hops - hopsBefore;
       t.injected = /no answer from the disk/.test(stuck.detail ?? '');
+      expect(unsaved).toBe(SCREENS.error);
+      // Nothing was saved: a new session of that phone is still in English.
+      expect((await chooser({ sessionId: 'after-language', text: '' })).body).toMatch(
+        startingWith(SCREENS.main),
+      );
       t.rowsExpected = t.hops;
       t.rowsFound = await settledRows(g.dbPath, t.hops, { timeoutMs: 15_000 });
       await until(async () => (await g.readyz()).body.sqlite.ok, 6_000, 'sqlite ok in /readyz');
       expect(crashLines(g.output())).toEqual([]);
-      t.note = `${during} hops while frozen (max ${t.maxMs} ms); /readyz then: queued ${stuck.queued}, "${stuck.detail}"`;
+      t.note = `${during} hops while frozen (max ${t.maxMs} ms), a language change told to dial again; /readyz then: queued ${stuck.queued}, "${stuck.detail}"`;
     }));
 });

@@ -16,10 +16,12 @@ import { createFaq } from '../../src/inference/faq.ts';
 import { createOllamaModel } from '../../src/inference/ollama.ts';
 import { createSqliteLog } from '../../src/log/sqlite.ts';
 import { silentLogger } from '../../src/logger.ts';
+import { createSqliteRecords } from '../../src/records/sqlite.ts';
 import { isGsm, septets } from '../../src/screen/gsm7.ts';
 import { createRedisClient, createRedisSessionStore } from '../../src/session/redis.ts';
 import type { SessionStore } from '../../src/session/types.ts';
 import { answererOptions, appSettings } from '../../src/settings.ts';
+import { createSqliteThread } from '../../src/sqlite/thread.ts';
 import { type FakeOllama, startFakeOllama } from '../helpers/fake-ollama.ts';
 
 export const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -60,7 +62,9 @@ export async function buildTestApp(
       sessionTtlSeconds: 300,
     });
   const dbPath = join(mkdtempSync(join(tmpdir(), 'ussd-app-')), 'ussd.db');
-  const log = createSqliteLog({ path: dbPath, flushMs: 50, retentionDays: 0, logger });
+  const sqlite = createSqliteThread({ path: dbPath, logger });
+  const log = createSqliteLog({ path: dbPath, thread: sqlite, flushMs: 50, retentionDays: 0, logger });
+  const records = createSqliteRecords({ path: dbPath, thread: sqlite, logger });
   const model = createOllamaModel({ host: ollama.url, model: 'llama3.2:3b', numCtx: 2048 });
   const faq = createFaq([
     {
@@ -81,6 +85,7 @@ export async function buildTestApp(
     journey,
     store,
     answerer,
+    records,
     log,
     logger,
     settings: { ...appSettings(config), ...settings },
@@ -111,6 +116,8 @@ export async function buildTestApp(
     async close() {
       await answerer.close();
       await log.close();
+      await records.close();
+      await sqlite.close();
       await store.close();
       await ollama.close();
     },
