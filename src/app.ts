@@ -245,8 +245,11 @@ export function createApp(deps: AppDeps): Hono {
       sqlite: {
         ok: logStatus.ok,
         queued: logStatus.queued,
+        queuedBytes: logStatus.queuedBytes ?? 0,
         failures: logStatus.failures,
         written: logStatus.written,
+        // Shed past LOG_QUEUE_MAX_MB (or recorded after close).
+        dropped: logStatus.dropped ?? 0,
         ...(logStatus.lastError ? { detail: logStatus.lastError } : {}),
       },
       ollama,
