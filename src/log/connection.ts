@@ -6,6 +6,7 @@ import type { OpenFile } from '../sqlite/file.ts';
 import { markDevSecret } from './meta.ts';
 import { createLogWriter, type LogItem } from './statements.ts';
 import type { HopRow } from './types.ts';
+import { decodeBatch, type WireBatch } from './wire.ts';
 
 /** What a batch write did: rows refused as data were skipped, so that they cannot block the queue. */
 export interface BatchResult {
@@ -21,7 +22,7 @@ export interface Connection {
 
 /** The worker's handlers for the log, by name (log/sqlite.ts calls them). */
 export const LOG_HANDLERS = {
-  'log.write': (file: OpenFile, items: readonly LogItem[]) => logConnection(file).writeBatch(items),
+  'log.write': (file: OpenFile, batch: WireBatch) => logConnection(file).writeBatch(decodeBatch(batch)),
   'log.purge': (file: OpenFile, args: { cutoff: number; limit: number }) =>
     logConnection(file).purge(args.cutoff, args.limit),
   'log.markDevSecret': (file: OpenFile, args: { at: number }) => {

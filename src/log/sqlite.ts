@@ -15,6 +15,7 @@ import { createRowQueue } from './queue.ts';
 import { createShedReport } from './shed-report.ts';
 import type { LogItem } from './statements.ts';
 import type { InteractionLog, LogStatus } from './types.ts';
+import { encodeBatch } from './wire.ts';
 
 export interface SqliteLogOptions {
   path: string;
@@ -137,8 +138,13 @@ export function createSqliteLog(options: SqliteLogOptions): SqliteLog {
     }
   }
 
-  /** Writes batch after batch until the queue is empty or a batch fails. */
-  async function drain(): Promise<void> {
+  /**
+   * Writes batch after batch until the queue is empty or a batch fails; on the timer's tick only
+   * while a whole batch is waiting (a backlog). Rows that arrived while a batch was out wait for
+   * the next tick: written at once, each batch would hold a few rows, and a transaction and a
+   * sessions upsert per few rows cost the worker twice the CPU per hop (measured in bench:hop).
+   */
+  async function drain(untilEmpty: boolean): Promise<void> {
     if (!opened) {
       // At start, so that the schema is migrated and a file that cannot be opened says so at once.
       try {
@@ -165,7 +171,7 @@ export function createSqliteLog(options: SqliteLogOptions): SqliteLog {
       let result: BatchResult;
       sentAt = clock();
       try {
-        result = await thread.call<BatchResult>('log.write', batch.items);
+        result = await thread.call<BatchResult>('log.write', encodeBatch(batch.items));
       } catch (err) {
         queue.release(batch);
         fail(err, 'write');
@@ -178,12 +184,12 @@ export function createSqliteLog(options: SqliteLogOptions): SqliteLog {
       rejected += result.refused.length;
       for (const r of result.refused) log.error({ kind: r.kind, err: r.error }, '[log] row refused; skipped');
       succeed();
-      if (queue.length === 0) return;
+      if (queue.length === 0 || (!untilEmpty && queue.length < batchSize)) return;
     }
   }
 
-  function flushNow(): Promise<void> {
-    draining ??= drain().finally(() => {
+  function flushNow(untilEmpty = true): Promise<void> {
+    draining ??= drain(untilEmpty).finally(() => {
       draining = null;
     });
     return draining;
@@ -205,7 +211,7 @@ export function createSqliteLog(options: SqliteLogOptions): SqliteLog {
     idle = quiet;
     timer = setTimeout(() => {
       idle = false;
-      void flushNow().then(schedule);
+      void flushNow(false).then(schedule);
     }, delay);
     timer.unref();
   }

@@ -2,7 +2,6 @@
 // per RecordsStore method (records/sqlite.ts calls them by name). Reads use the read-only
 // connection, writes the writer, each write one transaction ending with the file's writability
 // check (sqlite/file.ts, SIGBUS). Idempotent by construction: ON CONFLICT on the caller's key.
-import type { Database } from 'better-sqlite3';
 import type { OpenFile } from '../sqlite/file.ts';
 import type { PhoneProfile } from '../types.ts';
 import type { Subscription } from './types.ts';
@@ -28,11 +27,10 @@ function statements(file: OpenFile) {
         file.guard();
         return result;
       });
-    const lang = reader.prepare<[string], { lang: string | null }>(
-      'SELECT lang FROM phones WHERE phone_hash = ?',
-    );
-    const until = reader.prepare<[string], { until: number | null }>(
-      'SELECT max(ends_at) AS until FROM subscriptions WHERE phone_hash = ?',
+    // One statement, so both describe the same moment.
+    const phone = reader.prepare<[{ phone: string }], { lang: string | null; until: number | null }>(
+      `SELECT (SELECT lang FROM phones WHERE phone_hash = @phone) AS lang,
+              (SELECT max(ends_at) FROM subscriptions WHERE phone_hash = @phone) AS until`,
     );
     const list = reader.prepare<[string], SubscriptionRow>(
       `SELECT ${SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE phone_hash = ? ORDER BY starts_at, id`,
@@ -52,8 +50,7 @@ function statements(file: OpenFile) {
       `SELECT ${SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE id = ?`,
     );
     return {
-      lang,
-      until,
+      phone,
       list,
       setLanguage: write((phoneHash: string, language: string, at: number) => {
         setLang.run(phoneHash, language, at);
@@ -68,16 +65,11 @@ function statements(file: OpenFile) {
 
 export const RECORDS_HANDLERS = {
   'records.getPhone': (file: OpenFile, a: { phoneHash: string }): PhoneProfile => {
-    const s = statements(file);
-    // One read transaction for both, so they describe the same moment.
-    return readTogether(file.reader, () => {
-      const profile: PhoneProfile = {};
-      const lang = s.lang.get(a.phoneHash)?.lang;
-      if (lang) profile.lang = lang;
-      const until = s.until.get(a.phoneHash)?.until;
-      if (typeof until === 'number') profile.subscribedUntil = until;
-      return profile;
-    });
+    const row = statements(file).phone.get({ phone: a.phoneHash });
+    const profile: PhoneProfile = {};
+    if (row?.lang) profile.lang = row.lang;
+    if (typeof row?.until === 'number') profile.subscribedUntil = row.until;
+    return profile;
   },
   'records.setLanguage': (file: OpenFile, a: { phoneHash: string; lang: string; at: number }): null => {
     statements(file).setLanguage.immediate(a.phoneHash, a.lang, a.at);
@@ -88,10 +80,6 @@ export const RECORDS_HANDLERS = {
   'records.subscriptions': (file: OpenFile, a: { phoneHash: string }): Subscription[] =>
     statements(file).list.all(a.phoneHash).map(fromRow),
 };
-
-function readTogether<T>(db: Database, fn: () => T): T {
-  return db.transaction(fn).deferred();
-}
 
 function fromRow(r: SubscriptionRow): Subscription {
   return {
