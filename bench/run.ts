@@ -5,10 +5,10 @@
 // bounded in time. env: DURATION (10 s), CONNECTIONS (50), WARMUP (2 s), ROUNDS (2), ASKERS (200),
 // LOADS (mixed,account: load.mjs's two session shapes, then the account path alone), INTERLEAVE
 // (1: the account load's sessions open at once per connection, each hop of one session followed by
-// those of the others, as real users' reading and typing spaces their hops),
-// HOP_DEADLINE_MS (5000), LOG_LEVEL (warn), SERVERS (limit,peer,gateway), ASK (1), PROFILE (0: 1
-// writes a --cpu-prof of the gateway's first round and prints its top frames), GATEWAY_CMD,
-// GATEWAY_ENV ("LOG_FLUSH_MS=50 ANSWER_MAX_WAIT_MINUTES=10": more settings for the gateway),
+// those of the others, as real users' reading and typing spaces their hops), PHONES (0: a new phone
+// per account session; N: they cycle through N), HOP_DEADLINE_MS (5000), LOG_LEVEL (warn), SERVERS
+// (limit,peer,gateway), ASK (1), PROFILE (0: 1 writes a --cpu-prof of the gateway's first round and
+// prints its top frames), GATEWAY_CMD, GATEWAY_ENV ("LOG_FLUSH_MS=50 ANSWER_MAX_WAIT_MINUTES=10": more settings),
 // BENCH_PEER_DIR, BENCH_ENFORCE (1: exit 1 when a speed target is missed, not only correctness).
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -52,6 +52,7 @@ const LOADS = (process.env['LOADS'] ?? 'mixed,account')
   .map((s) => s.trim())
   .filter((s): s is LoadKind => s === 'mixed' || s === 'account');
 const INTERLEAVE = Math.max(1, Math.min(num('INTERLEAVE', 1), 10_000));
+const PHONES = num('PHONES', 0);
 const PROFILE = process.env['PROFILE'] === '1';
 const ASK = process.env['ASK'] !== '0';
 /** The lone asker's first page as measured on the code before issue 13 (ms), to compare with. */
@@ -221,8 +222,7 @@ async function measure(
               'tsx',
               join(PROJECT_ROOT, 'bench/lib/account-load.ts'),
               ...args,
-              '--interleave',
-              String(INTERLEAVE),
+              ...['--interleave', String(INTERLEAVE), '--phones', String(PHONES)],
             ];
       const out = await runCommand([...command, '--warmup', String(WARMUP)], {
         cwd: kind === 'mixed' ? peerDir : PROJECT_ROOT,

@@ -5,8 +5,10 @@
 // --interleave K: each connection keeps K sessions open and sends their hops in turn, so a session's
 // next hop comes K requests later and connections x K sessions are open at once, as when real users
 // read and type between hops (1, the default: each connection walks one session straight through).
+// --phones N: the sessions' phones cycle through N (0, the default: a new phone per session, so
+// each session's first hop misses the gateway's profile cache and reads its records store).
 //   node --import tsx bench/lib/account-load.ts --url http://127.0.0.1:3000/ussd [--duration 10]
-//        [--connections 50] [--warmup 0] [--interleave 1]
+//        [--connections 50] [--warmup 0] [--interleave 1] [--phones 0]
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
@@ -18,6 +20,7 @@ const { values: opt } = parseArgs({
     connections: { type: 'string', default: '50' },
     warmup: { type: 'string', default: '0' },
     interleave: { type: 'string', default: '1' },
+    phones: { type: 'string', default: '0' },
   },
 });
 const url = new URL(opt.url);
@@ -29,6 +32,7 @@ const duration = Math.min(Number(opt.duration), 300);
 const connections = Math.min(Number(opt.connections), 1000);
 const warmup = Math.min(Number(opt.warmup), 60);
 const interleave = Math.max(1, Math.min(Math.trunc(Number(opt.interleave)) || 1, 10_000));
+const phones = Math.max(0, Math.trunc(Number(opt.phones)) || 0);
 
 const SHAPE: [string, string][] = [
   ['', 'CON Welcome to Ask\n1. Ask a question\n2. My account\n3. Help'],
@@ -61,7 +65,7 @@ const requests = SHAPE.flatMap(([text, expected], hop) =>
           // AT's shape, `ATUid_` + 32 random hex (shared/research/at-protocol.md): a sequential
           // id would hide what random keys cost the log's indexes.
           sessionId: `ATUid_${randomBytes(16).toString('hex')}`,
-          phoneNumber: `+2547${String(seq % 100_000_000).padStart(8, '0')}`,
+          phoneNumber: `+2547${String(phones > 0 ? seq % phones : seq % 100_000_000).padStart(8, '0')}`,
         };
       }
       const session = ctx.sessions[slot];

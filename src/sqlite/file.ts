@@ -7,8 +7,8 @@
 // into it at each transaction. When that file is made immutable (chattr +i) under a running
 // process, ext4 refuses the next write fault on the mapping with SIGBUS, which kills the whole
 // process, whatever thread caused it (reproduced: exit 135). So:
-// - before SQLite is called, `guard` checks with access(2) that the database, its `-wal` and its
-//   `-shm` can be written (EPERM for an immutable file, root included; EACCES, EROFS), and
+// - before SQLite is called, `guard` checks with access(2) that the `-shm` can be written (EPERM
+//   for an immutable file, root included; EACCES, EROFS), and
 //   refuses the call otherwise, without touching the connections; the write path checks again
 //   just before COMMIT (log/connection.ts), the other place a transaction writes the mapping;
 // - the last connection to close checkpoints, which writes the mapping too: the read-only
@@ -61,11 +61,14 @@ export interface SqliteFile {
  */
 const KEEPS_OPEN = /^SQLITE_(BUSY|LOCKED|CONSTRAINT|MISMATCH|TOOBIG|RANGE)/;
 const UNWRITABLE = new Set(['EPERM', 'EACCES', 'EROFS']);
+const READER_CACHE_KIB = 256;
 
 export function openSqliteFile(options: SqliteFileOptions): SqliteFile {
   const { path } = options;
   const memory = path === ':memory:';
-  const companions = memory ? [] : [path, `${path}-wal`, `${path}-shm`];
+  // The -shm alone can be a SIGBUS (it is the one file SQLite maps: mmap_size is 0); a database or
+  // WAL that cannot be written is an error SQLite reports itself. One access(2) per check.
+  const companions = memory ? [] : [`${path}-shm`];
   let open: OpenFile | null = null;
 
   const guard = () => {
@@ -95,7 +98,8 @@ export function openSqliteFile(options: SqliteFileOptions): SqliteFile {
       const applied = migrate(writer);
       if (applied.length > 0) options.onMigrated?.(applied);
       reader = memory ? writer : new BetterSqlite3(path, { readonly: true, timeout: options.busyTimeoutMs });
-      reader.pragma(`cache_size = -${options.cacheKib}`);
+      // The reader only looks up one phone at a time (records on a cache miss).
+      reader.pragma(`cache_size = -${READER_CACHE_KIB}`);
       // A first read takes the shared lock a WAL connection then holds while it is open.
       reader.pragma('user_version');
     } catch (err) {

@@ -54,7 +54,7 @@ const RESTART_MS = 1_000;
  * The worker's heap. What lives there is one batch of rows at a time; small young generations
  * keep its resident memory small (issue 7's RSS target counts every thread).
  */
-const RESOURCE_LIMITS = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 4 };
+const RESOURCE_LIMITS = { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 2 };
 
 // Under tsx or vitest (development, tests) the worker is the .ts source (dev-worker.ts); in the
 // `npm run build` bundle it is sqlite-worker.js beside main.js.
