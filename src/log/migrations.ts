@@ -6,6 +6,7 @@
 // upgrade. The log's purge (statements.ts) deletes from the log's tables only, never records.
 import type { Database } from 'better-sqlite3';
 import { InteractionLogError } from '../errors.ts';
+import { PAYMENTS_TABLE_SQL } from '../records/payment-sql.ts';
 
 export interface Migration {
   version: number;
@@ -248,6 +249,14 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
       CREATE INDEX subscriptions_phone_ends ON subscriptions (phone_hash, ends_at);
     `,
+  },
+  {
+    version: 9,
+    name: 'records: payments',
+    // Issue 14: an M-Pesa payment from the hop that asked for it to Daraja's verdict, next to the
+    // subscription it starts (records/payment-sql.ts). Open payments are found by their next
+    // check (the sweep), a phone's latest by its hash; never purged with the log's rows.
+    sql: PAYMENTS_TABLE_SQL,
   },
 ];
 

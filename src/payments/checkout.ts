@@ -9,11 +9,18 @@ import { randomUUID } from 'node:crypto';
 import { PaymentHttpError, PaymentRecordError } from '../errors.ts';
 import type { InteractionLog } from '../log/types.ts';
 import type { Logger } from '../logger.ts';
+import type { PaymentRecord, PaymentRecords } from '../records/payments.ts';
 import type { PaymentNotice } from '../types.ts';
 import { toMsisdn } from './daraja-wire.ts';
-import { type CallbackOutcome, createSettler, type PaymentNotify, type SendSms } from './settle.ts';
+import {
+  type CallbackOutcome,
+  createSettler,
+  type PaymentNotify,
+  RECORDS_MS,
+  type SendSms,
+} from './settle.ts';
 import { createSweep } from './sweep.ts';
-import type { MobileMoney, PaymentRecord, PaymentRecords, PaymentRequest, Payments } from './types.ts';
+import type { MobileMoney, PaymentRequest, Payments } from './types.ts';
 
 export interface MpesaPaymentsOptions {
   money: MobileMoney;
@@ -54,6 +61,7 @@ export function createMpesaPayments(opts: MpesaPaymentsOptions): MpesaPayments {
   const { money, records, log, logger, amount, days } = opts;
   const clock = opts.clock ?? Date.now;
   const pushDelayMs = opts.pushDelayMs ?? 2000;
+  const within = () => ({ deadline: clock() + RECORDS_MS });
   const settler = createSettler({ ...opts, clock });
   const timers = new Map<NodeJS.Timeout, string>();
   const inFlight = new Set<Promise<unknown>>();
@@ -68,7 +76,7 @@ export function createMpesaPayments(opts: MpesaPaymentsOptions): MpesaPayments {
   /** Claims the payment and pushes it, unless another process (a sweep) has it. */
   function pushSoon(id: string): void {
     track(
-      records.claimPayment(id, clock(), CLAIM_MS).then((claimed) => {
+      records.claimPayment(id, clock(), CLAIM_MS, within()).then((claimed) => {
         if (claimed?.status === 'requested') return push(claimed);
       }),
     );
@@ -89,10 +97,10 @@ export function createMpesaPayments(opts: MpesaPaymentsOptions): MpesaPayments {
       );
       return;
     }
-    await records.startPush(payment.id, clock());
+    await records.startPush(payment.id, clock(), within());
     try {
       const accepted = await money.push({ msisdn: payment.msisdn, amount: payment.amount });
-      await records.markPushed(payment.id, accepted, clock() + opts.queryAfterMs);
+      await records.markPushed(payment.id, accepted, clock() + opts.queryAfterMs, within());
       logger.info(
         { paymentId: payment.id, checkoutRequestId: accepted.checkoutRequestId },
         '[payments] pushed',
@@ -112,7 +120,7 @@ export function createMpesaPayments(opts: MpesaPaymentsOptions): MpesaPayments {
     }
   }
 
-  const sweep = createSweep({ ...opts, clock, push, settle: settler.settle });
+  const sweep = createSweep({ ...opts, clock, push, settle: settler.settle, tell: settler.tell });
   sweep.start(opts.sweepEveryMs ?? 5000);
 
   return {
@@ -130,7 +138,7 @@ export function createMpesaPayments(opts: MpesaPaymentsOptions): MpesaPayments {
         ...{ paidAmount: null, subscribedUntil: null },
       };
       try {
-        await records.createPayment(payment, req.deadline);
+        await records.createPayment(payment, { deadline: req.deadline });
       } catch (cause) {
         throw new PaymentRecordError('the payment could not be recorded in time', { cause });
       }

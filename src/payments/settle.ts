@@ -6,15 +6,18 @@
 // nothing and is logged.
 import type { InteractionLog } from '../log/types.ts';
 import type { Logger } from '../logger.ts';
-import type { PaymentNotice } from '../types.ts';
+import type { PaymentRecord, PaymentRecords, SettleVerdict } from '../records/payments.ts';
 import { parseStkCallback } from './daraja-wire.ts';
-import type { PaymentRecord, PaymentRecords, PaymentVerdict, SettleVerdict } from './types.ts';
+import type { PaymentVerdict } from './types.ts';
 
-/** What the hops read of the phone: updated after a payment's outcome (the profile cache). */
-export type PaymentNotify = (
-  phoneHash: string,
-  update: { payment: PaymentNotice; subscribedUntil?: number },
-) => Promise<void>;
+/**
+ * Tells what the hops read of the phone (the session store's cached profile) that its payment has
+ * an outcome: forgets it, so the next hop reads the records store. Throws when it cannot.
+ */
+export type PaymentNotify = (phoneHash: string) => Promise<void>;
+
+/** How long a background call to the records store may take (a hop's own calls use its deadline). */
+export const RECORDS_MS = 5_000;
 
 /** Sends a text to a phone (src/sms/, issue 13), when SMS is configured. */
 export type SendSms = (msisdn: string, text: string) => Promise<void>;
@@ -35,6 +38,7 @@ export type CallbackOutcome = 'applied' | 'duplicate' | 'unknown' | 'mismatch' |
 
 export function createSettler(deps: SettleDeps) {
   const { records, log, logger, clock } = deps;
+  const within = () => ({ deadline: clock() + RECORDS_MS });
 
   /** Settles `payment` (as read before) with `verdict`; the funnel, the profile and SMS when it applied. */
   async function settle(
@@ -43,7 +47,7 @@ export function createSettler(deps: SettleDeps) {
     source: 'callback' | 'query' | 'push',
   ) {
     const now = clock();
-    const result = await records.settlePayment(payment.id, verdict, now);
+    const result = await records.settlePayment(payment.id, verdict, now, within());
     if (!result.applied) return false;
     const settled = result.payment;
     const fields = { paymentId: settled.id, source, status: settled.status };
@@ -62,21 +66,9 @@ export function createSettler(deps: SettleDeps) {
         ? { amount: verdict.amount, ...(verdict.receipt ? { receipt: verdict.receipt } : {}) }
         : { reason: verdict.kind === 'failed' ? verdict.failure : 'expired' }),
     });
-    const notice: PaymentNotice = {
-      id: settled.id,
-      status: settled.status === 'paid' ? 'paid' : 'failed',
-      at: settled.requestedAt,
-      ...(verdict.kind === 'failed' ? { failure: verdict.failure } : {}),
-      ...(verdict.kind === 'expired' ? { failure: 'expired' as const } : {}),
-    };
     const until = settled.subscribedUntil ?? undefined;
-    // The record is the truth and is written: a profile or SMS that fails is logged, not retried here.
-    await deps
-      .notify?.(settled.phoneHash, {
-        payment: notice,
-        ...(until === undefined ? {} : { subscribedUntil: until }),
-      })
-      .catch((err: unknown) => logger.warn({ err, paymentId: settled.id }, '[payments] profile not updated'));
+    // The record is the truth and is written; the cached profile is told now, or by the sweep.
+    await tell(settled.id, settled.phoneHash);
     if (verdict.kind === 'paid' && deps.sms && payment.msisdn && until !== undefined) {
       const text = `Payment of ${deps.price} received${verdict.receipt ? ` (M-Pesa ${verdict.receipt})` : ''}. Ask: unlimited questions until ${new Date(until).toISOString().slice(0, 10)}.`;
       await deps
@@ -84,6 +76,16 @@ export function createSettler(deps: SettleDeps) {
         .catch((err: unknown) => logger.warn({ err }, '[payments] receipt SMS not sent'));
     }
     return true;
+  }
+
+  /** Tells the phone's cached profile of a settled payment; the sweep asks again until it is told. */
+  async function tell(id: string, phoneHash: string): Promise<void> {
+    try {
+      await deps.notify?.(phoneHash);
+      await records.markProfileTold(id, within());
+    } catch (err) {
+      logger.warn({ err, paymentId: id }, '[payments] cached profile not told yet; the sweep retries');
+    }
   }
 
   /** Daraja's STK callback: believed only for our push, its amount and its phone. */
@@ -94,7 +96,7 @@ export function createSettler(deps: SettleDeps) {
       return 'invalid';
     }
     const { verdict } = parsed;
-    const payment = await records.paymentByCheckout(verdict.checkoutRequestId);
+    const payment = await records.paymentByCheckout(verdict.checkoutRequestId, within());
     if (!payment) {
       // Nothing we asked for. A paid one is logged loudly, with its receipt, to be reconciled.
       const level = verdict.kind === 'paid' ? 'error' : 'warn';
@@ -117,7 +119,7 @@ export function createSettler(deps: SettleDeps) {
     return (await settle(payment, toSettle(verdict, payment), 'callback')) ? 'applied' : 'duplicate';
   }
 
-  return { settle, callback };
+  return { settle, callback, tell };
 }
 
 /** The verdict as the records store applies it; the query confirms without an amount: ours. */

@@ -3,22 +3,9 @@
 // with the file's writability check; every one is conditional on the payment's status or claim,
 // so a retry, a replica or a second callback changes nothing twice. A payment confirmed becomes
 // paid and adds its subscription (id = the payment's id: once) in the same transaction.
-import type { Database } from 'better-sqlite3';
-import type {
-  PaymentRecord,
-  PaymentStatus,
-  PushAccepted,
-  Settled,
-  SettleVerdict,
-} from '../payments/types.ts';
-
-/** What the payment SQL needs of the open file (sqlite/file.ts OpenFile has it). */
-export interface PaymentSqlFile {
-  writer: Database;
-  reader: Database;
-  prepared<T>(key: string, make: (file: PaymentSqlFile) => T): T;
-  guard(): void;
-}
+import type { OpenFile } from '../sqlite/file.ts';
+import type { PaymentNotice } from '../types.ts';
+import type { PaymentRecord, PaymentStatus, PushIds, Settled, SettleVerdict } from './payments.ts';
 
 const DAY_MS = 86_400_000;
 const OPEN = `status IN ('requested', 'pushed')`;
@@ -49,7 +36,7 @@ interface Row {
   subscribed_until: number | null;
 }
 
-function statements(file: PaymentSqlFile) {
+function statements(file: OpenFile) {
   return file.prepared('payments', ({ writer, reader }) => {
     const write = <A extends unknown[], R>(fn: (...args: A) => R) =>
       writer.transaction((...args: A) => {
@@ -105,9 +92,18 @@ function statements(file: PaymentSqlFile) {
        VALUES (@id, @phoneHash, @startsAt, @endsAt, 'mpesa', @sessionId, @id, @now) ON CONFLICT (id) DO NOTHING`,
     );
     const until = writer.prepare<[number, string]>('UPDATE payments SET subscribed_until = ? WHERE id = ?');
+    // The phones' cached profiles must hear of it (payments/settle.ts tells them, the sweep retries).
+    const untold = writer.prepare<[string]>('UPDATE payments SET profile_told = 0 WHERE id = ?');
     const byCheckout = reader.prepare<[string], Row>(
       `SELECT ${COLUMNS} FROM payments WHERE checkout_request_id = ?`,
     );
+    const seen = writer.prepare<[number, string]>(
+      'UPDATE payments SET seen_at = ? WHERE id = ? AND seen_at IS NULL',
+    );
+    const toTell = reader.prepare<[number], { id: string; phoneHash: string }>(
+      'SELECT id, phone_hash AS phoneHash FROM payments WHERE profile_told = 0 ORDER BY settled_at LIMIT ?',
+    );
+    const told = writer.prepare<[string]>('UPDATE payments SET profile_told = 1 WHERE id = ?');
 
     return {
       due,
@@ -119,7 +115,14 @@ function statements(file: PaymentSqlFile) {
       startPush: write((id: string, now: number) => {
         startPush.run(now, id);
       }),
-      pushed: write((id: string, a: PushAccepted, nextCheckAt: number) => {
+      seen: write((id: string, now: number) => {
+        seen.run(now, id);
+      }),
+      told: write((id: string) => {
+        told.run(id);
+      }),
+      toTell,
+      pushed: write((id: string, a: PushIds, nextCheckAt: number) => {
         pushed.run(a.checkoutRequestId, a.merchantRequestId, nextCheckAt, id);
       }),
       reschedule: write((id: string, nextCheckAt: number, queries: number) => {
@@ -162,6 +165,7 @@ function statements(file: PaymentSqlFile) {
           } else {
             changes = expired.run({ id, now, resultDesc: v.resultDesc }).changes;
           }
+          if (changes === 1) untold.run(id);
           return { applied: changes === 1, row: get.get(id) };
         },
       ),
@@ -170,52 +174,85 @@ function statements(file: PaymentSqlFile) {
 }
 
 export const PAYMENT_HANDLERS = {
-  'payments.create': (file: PaymentSqlFile, a: { payment: PaymentRecord }): null => {
+  'records.createPayment': (file: OpenFile, a: { payment: PaymentRecord }): null => {
     statements(file).create.immediate(a.payment);
     return null;
   },
-  'payments.claim': (
-    file: PaymentSqlFile,
-    a: { id: string; now: number; leaseMs: number },
-  ): PaymentRecord | null => {
+  'records.claimPayment': (file: OpenFile, a: { id: string; now: number; leaseMs: number }) => {
     const row = statements(file).claim.immediate(a.id, a.now, a.leaseMs);
     return row ? fromRow(row) : null;
   },
-  'payments.due': (file: PaymentSqlFile, a: { now: number; limit: number }): string[] =>
+  'records.duePayments': (file: OpenFile, a: { now: number; limit: number }): string[] =>
     statements(file)
       .due.all(a.now, a.now, a.limit)
       .map((r) => r.id),
-  'payments.startPush': (file: PaymentSqlFile, a: { id: string; now: number }): null => {
+  'records.startPush': (file: OpenFile, a: { id: string; now: number }): null => {
     statements(file).startPush.immediate(a.id, a.now);
     return null;
   },
-  'payments.markPushed': (
-    file: PaymentSqlFile,
-    a: { id: string; accepted: PushAccepted; nextCheckAt: number },
-  ): null => {
-    statements(file).pushed.immediate(a.id, a.accepted, a.nextCheckAt);
+  'records.markPushed': (file: OpenFile, a: { id: string; ids: PushIds; nextCheckAt: number }): null => {
+    statements(file).pushed.immediate(a.id, a.ids, a.nextCheckAt);
     return null;
   },
-  'payments.reschedule': (
-    file: PaymentSqlFile,
-    a: { id: string; nextCheckAt: number; queries: number },
-  ): null => {
+  'records.reschedule': (file: OpenFile, a: { id: string; nextCheckAt: number; queries: number }): null => {
     statements(file).reschedule.immediate(a.id, a.nextCheckAt, a.queries);
     return null;
   },
-  'payments.settle': (
-    file: PaymentSqlFile,
+  'records.settlePayment': (
+    file: OpenFile,
     a: { id: string; verdict: SettleVerdict; now: number },
   ): Settled => {
     const { applied, row } = statements(file).settle.immediate(a.id, a.verdict, a.now);
     const payment = row ? fromRow(row) : null;
     return applied && payment ? { applied: true, payment } : { applied: false, payment };
   },
-  'payments.byCheckout': (file: PaymentSqlFile, a: { checkoutRequestId: string }): PaymentRecord | null => {
+  'records.paymentByCheckout': (file: OpenFile, a: { checkoutRequestId: string }): PaymentRecord | null => {
     const row = statements(file).byCheckout.get(a.checkoutRequestId);
     return row ? fromRow(row) : null;
   },
+  'records.markPaymentSeen': (file: OpenFile, a: { id: string; now: number }): null => {
+    statements(file).seen.immediate(a.id, a.now);
+    return null;
+  },
+  'records.profilesToTell': (file: OpenFile, a: { limit: number }) => statements(file).toTell.all(a.limit),
+  'records.markProfileTold': (file: OpenFile, a: { id: string }): null => {
+    statements(file).told.immediate(a.id);
+    return null;
+  },
 };
+
+/**
+ * The phone's latest payment as getPhone gives it (columns pay_id, pay_status, pay_failure,
+ * pay_at, pay_seen of records/sqlite-handlers.ts): pending until settled; expired is a failure.
+ */
+export function noticeOf(r: {
+  pay_id: string | null;
+  pay_status: PaymentStatus | null;
+  pay_failure: PaymentRecord['failure'];
+  pay_at: number | null;
+  pay_seen: number | null;
+}): { payment?: PaymentNotice; paymentSeen?: string } {
+  if (r.pay_id === null || r.pay_status === null || r.pay_at === null) return {};
+  const status =
+    r.pay_status === 'paid'
+      ? 'paid'
+      : r.pay_status === 'failed' || r.pay_status === 'expired'
+        ? 'failed'
+        : 'pending';
+  const failure = r.pay_status === 'expired' ? 'expired' : r.pay_failure;
+  const payment: PaymentNotice = {
+    id: r.pay_id,
+    status,
+    at: r.pay_at,
+    ...(status === 'failed' && failure ? { failure } : {}),
+  };
+  return { payment, ...(r.pay_seen === null ? {} : { paymentSeen: r.pay_id }) };
+}
+
+/** The latest payment of a phone, as a subquery getPhone joins (one statement, one moment). */
+export const LATEST_PAYMENT_SQL = `SELECT id AS pay_id, status AS pay_status, failure AS pay_failure,
+  requested_at AS pay_at, seen_at AS pay_seen FROM payments WHERE phone_hash = @phone
+  ORDER BY requested_at DESC LIMIT 1`;
 
 /** The SQL of the payments table, for the migration that adds it (log/migrations.ts). */
 export const PAYMENTS_TABLE_SQL = `
@@ -240,10 +277,13 @@ export const PAYMENTS_TABLE_SQL = `
     result_desc         TEXT,
     receipt             TEXT,
     paid_amount         INTEGER,
-    subscribed_until    INTEGER
+    subscribed_until    INTEGER,
+    seen_at             INTEGER,
+    profile_told        INTEGER NOT NULL DEFAULT 1
   ) STRICT;
   CREATE INDEX payments_open_due ON payments (next_check_at) WHERE status IN ('requested', 'pushed');
   CREATE INDEX payments_phone_requested ON payments (phone_hash, requested_at);
+  CREATE INDEX payments_untold ON payments (settled_at) WHERE profile_told = 0;
 `;
 
 function fromRow(r: Row): PaymentRecord {

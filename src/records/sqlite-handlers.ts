@@ -4,7 +4,11 @@
 // check (sqlite/file.ts, SIGBUS). Idempotent by construction: ON CONFLICT on the caller's key.
 import type { OpenFile } from '../sqlite/file.ts';
 import type { PhoneProfile } from '../types.ts';
+import { LATEST_PAYMENT_SQL, noticeOf } from './payment-sql.ts';
 import type { Subscription } from './types.ts';
+
+/** A phone's row: its language, its subscriptions' end, and its latest payment (issue 14). */
+type PhoneRow = { lang: string | null; until: number | null } & Parameters<typeof noticeOf>[0];
 
 interface SubscriptionRow {
   id: string;
@@ -28,9 +32,10 @@ function statements(file: OpenFile) {
         return result;
       });
     // One statement, so both describe the same moment.
-    const phone = reader.prepare<[{ phone: string }], { lang: string | null; until: number | null }>(
+    const phone = reader.prepare<[{ phone: string }], PhoneRow>(
       `SELECT (SELECT lang FROM phones WHERE phone_hash = @phone) AS lang,
-              (SELECT max(ends_at) FROM subscriptions WHERE phone_hash = @phone) AS until`,
+              (SELECT max(ends_at) FROM subscriptions WHERE phone_hash = @phone) AS until, p.*
+       FROM (SELECT 1) LEFT JOIN (${LATEST_PAYMENT_SQL}) p`,
     );
     const list = reader.prepare<[string], SubscriptionRow>(
       `SELECT ${SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE phone_hash = ? ORDER BY starts_at, id`,
@@ -69,7 +74,7 @@ export const RECORDS_HANDLERS = {
     const profile: PhoneProfile = {};
     if (row?.lang) profile.lang = row.lang;
     if (typeof row?.until === 'number') profile.subscribedUntil = row.until;
-    return profile;
+    return row ? { ...profile, ...noticeOf(row) } : profile;
   },
   'records.setLanguage': (file: OpenFile, a: { phoneHash: string; lang: string; at: number }): null => {
     statements(file).setLanguage.immediate(a.phoneHash, a.lang, a.at);

@@ -8,6 +8,7 @@ import { RecordsStoreError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { createSqliteThread, type SqliteThread } from '../sqlite/thread.ts';
 import type { PhoneProfile } from '../types.ts';
+import type { PaymentRecord, Settled } from './payments.ts';
 import { checkSubscription, type RecordsStore, type Subscription, type Within } from './types.ts';
 
 export interface SqliteRecordsOptions {
@@ -43,6 +44,38 @@ export function createSqliteRecords(options: SqliteRecordsOptions): RecordsStore
       return call<{ subscription: Subscription; created: boolean }>('addSubscription', subscription, within);
     },
     subscriptions: (phoneHash, within) => call<Subscription[]>('subscriptions', { phoneHash }, within),
+    // Payments (issue 14; records/payment-sql.ts).
+    createPayment: async (payment, within) => {
+      await call<null>('createPayment', { payment }, within);
+    },
+    claimPayment: (id, now, leaseMs, within) =>
+      call<PaymentRecord | null>('claimPayment', { id, now, leaseMs }, within),
+    duePayments: (now, limit, within) => call<string[]>('duePayments', { now, limit }, within),
+    startPush: async (id, now, within) => {
+      await call<null>('startPush', { id, now }, within);
+    },
+    markPushed: async (id, ids, nextCheckAt, within) => {
+      const { checkoutRequestId, merchantRequestId } = ids;
+      await call<null>(
+        'markPushed',
+        { id, ids: { checkoutRequestId, merchantRequestId }, nextCheckAt },
+        within,
+      );
+    },
+    reschedule: async (id, nextCheckAt, queries, within) => {
+      await call<null>('reschedule', { id, nextCheckAt, queries }, within);
+    },
+    settlePayment: (id, verdict, now, within) => call<Settled>('settlePayment', { id, verdict, now }, within),
+    paymentByCheckout: (checkoutRequestId, within) =>
+      call<PaymentRecord | null>('paymentByCheckout', { checkoutRequestId }, within),
+    markPaymentSeen: async (id, within) => {
+      await call<null>('markPaymentSeen', { id, now: Date.now() }, within);
+    },
+    profilesToTell: (limit, within) =>
+      call<{ id: string; phoneHash: string }[]>('profilesToTell', { limit }, within),
+    markProfileTold: async (id, within) => {
+      await call<null>('markProfileTold', { id }, within);
+    },
     async close() {
       if (ownThread) await thread.close();
     },

@@ -17,6 +17,7 @@
 // 4. its cases in test/records/contract.ts, which every driver runs.
 import { RecordsStoreError } from '../errors.ts';
 import type { PhoneProfile } from '../types.ts';
+import type { PaymentRecords } from './payments.ts';
 
 export type SubscriptionSource = 'intent' | 'mpesa';
 export const SUBSCRIPTION_SOURCES: readonly SubscriptionSource[] = ['intent', 'mpesa'];
@@ -42,8 +43,11 @@ export interface Within {
   deadline: number;
 }
 
-export interface RecordsStore {
-  /** The phone's recorded profile: its language and the end of its latest subscription ({} when none). */
+export interface RecordsStore extends PaymentRecords {
+  /**
+   * The phone's recorded profile: its language, the end of its latest subscription, and its latest
+   * payment with whether its outcome was shown ({} when none).
+   */
   getPhone(phoneHash: string, within: Within): Promise<PhoneProfile>;
   /**
    * Records the phone's language chosen at `at` (epoch ms). A choice older than the one recorded

@@ -63,7 +63,7 @@ export function createMemorySessionStore<S = unknown>(
   });
   const leases = createTtlMap<string>(now);
   /** `r`: filled from the records store (types.ts). */
-  const profiles = createTtlMap<{ lang?: string; subscribedUntil?: number; r?: true }>(now);
+  const profiles = createTtlMap<PhoneProfile & { r?: true }>(now);
   const counters = createTtlMap<number>(now);
   const cache = createTtlMap<string>(now, {
     maxBytes: tuning.maxCacheBytes ?? DEFAULT_CACHE_BYTES,
@@ -105,10 +105,9 @@ export function createMemorySessionStore<S = unknown>(
     if (got) leases.set(key.sessionId, token, leaseMs);
     const session = sessions.get(key.sessionId);
     const stored = profiles.get(key.phoneKey);
-    const profile: PhoneProfile = {};
+    const { r: _filled, ...cached } = stored ?? {};
+    const profile: PhoneProfile = copyProfile(cached);
     const hopCounter = `rh:${key.phoneKey}:${minuteOf(key)}`;
-    if (stored?.lang !== undefined) profile.lang = stored.lang;
-    if (stored?.subscribedUntil !== undefined) profile.subscribedUntil = stored.subscribedUntil;
     return {
       lease: got ? token : null,
       state: parse<S>(session?.state),
@@ -143,10 +142,7 @@ export function createMemorySessionStore<S = unknown>(
       if (write.answer === null) delete session.answer;
       else if (write.answer !== undefined) session.answer = toJson(write.answer, 'answer');
       sessions.set(key.sessionId, session, sessionTtlMs);
-      const fields: { lang?: string; subscribedUntil?: number } = {};
-      if (write.profile?.lang !== undefined) fields.lang = write.profile.lang;
-      if (write.profile?.subscribedUntil !== undefined)
-        fields.subscribedUntil = write.profile.subscribedUntil;
+      const fields = copyProfile(write.profile ?? {});
       if (Object.keys(fields).length > 0) {
         profiles.set(key.phoneKey, { ...profiles.get(key.phoneKey), ...fields }, profileTtlMs);
       }
@@ -176,10 +172,7 @@ export function createMemorySessionStore<S = unknown>(
         profiles.delete(phoneKey);
         return;
       }
-      const fields: { lang?: string; subscribedUntil?: number; r?: true } = { r: true };
-      if (profile.lang !== undefined) fields.lang = profile.lang;
-      if (profile.subscribedUntil !== undefined) fields.subscribedUntil = profile.subscribedUntil;
-      profiles.set(phoneKey, fields, profileTtlMs);
+      profiles.set(phoneKey, { ...copyProfile(profile), r: true }, profileTtlMs);
     },
 
     async release(key, lease) {
@@ -268,4 +261,14 @@ function toJson(value: unknown, what: string): string {
 
 function parse<T>(json: string | undefined): T | null {
   return json === undefined ? null : (JSON.parse(json) as T);
+}
+
+/** A copy of the profile's own fields (no object shared with the caller, as Redis shares none). */
+function copyProfile(p: PhoneProfile): PhoneProfile {
+  const copy: PhoneProfile = {};
+  if (p.lang !== undefined) copy.lang = p.lang;
+  if (p.subscribedUntil !== undefined) copy.subscribedUntil = p.subscribedUntil;
+  if (p.payment !== undefined) copy.payment = { ...p.payment };
+  if (p.paymentSeen !== undefined) copy.paymentSeen = p.paymentSeen;
+  return copy;
 }

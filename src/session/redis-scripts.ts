@@ -21,7 +21,7 @@ export const SCRIPTS = {
 local got = false
 if ARGV[2] ~= '0' then got = redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) end
 local s = redis.call('HMGET', KEYS[2], 'state', 'answer', 'v')
-local p = redis.call('HMGET', KEYS[3], 'lang', 'subscribedUntil', 'r')
+local p = redis.call('HMGET', KEYS[3], 'lang', 'subscribedUntil', 'r', 'payment', 'paymentSeen')
 local today = redis.call('GET', KEYS[4])
 local hops
 if ARGV[4] == '1' then
@@ -32,7 +32,7 @@ else
 end
 local questions = redis.call('GET', KEYS[6])
 local pending = redis.call('GET', KEYS[7])
-return { got and 1 or 0, s[1], s[2], p[1], p[2], today, hops, questions, s[3], pending, p[3] }`,
+return { got and 1 or 0, s[1], s[2], p[1], p[2], today, hops, questions, s[3], pending, p[3], p[4], p[5] }`,
   },
   // KEYS lease session profile day questionMinute; ARGV token state answerMode answer sessionTtl
   // profileTtl questionAsked dayTtl minuteTtl [profileField profileValue]...

@@ -7,9 +7,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { SessionStoreError } from '../errors.ts';
-import type { AnswerProgress, PendingAnswer, PhoneProfile } from '../types.ts';
+import type { AnswerProgress, PendingAnswer } from '../types.ts';
 import { PENDING_TTL_SECONDS } from './pending.ts';
 import { PENDING_SCRIPTS, type PendingCommands } from './pending-scripts.ts';
+import { profileFields, profileFrom } from './profile-fields.ts';
 import { readiness, writeCoalescer } from './redis-connection.ts';
 import { SCRIPTS, type ScriptCommands, type ScriptReply } from './redis-scripts.ts';
 import {
@@ -144,13 +145,22 @@ export function createRedisSessionStore<S = unknown>(
       if (leaseMs > 0) scripts.ussdSessionRelease(k.lease, token).catch(() => {});
       throw err;
     }
-    const [got, state, answer, lang, subscribedUntil, today, hops, questions, version, pending, recorded] =
-      reply;
-    const profile: PhoneProfile = {};
-    if (typeof lang === 'string') profile.lang = lang;
-    if (typeof subscribedUntil === 'string' && Number.isFinite(Number(subscribedUntil))) {
-      profile.subscribedUntil = Number(subscribedUntil);
-    }
+    const [
+      got,
+      state,
+      answer,
+      lang,
+      subscribedUntil,
+      today,
+      hops,
+      questions,
+      version,
+      pending,
+      recorded,
+      payment,
+      seen,
+    ] = reply;
+    const profile = profileFrom({ lang, subscribedUntil, payment, paymentSeen: seen });
     return {
       lease: got === 1 ? token : null,
       state: parseJson<S>(state, 'state'),
@@ -175,11 +185,7 @@ export function createRedisSessionStore<S = unknown>(
       hopGuard('commit', async () => {
         const k = keys(key);
         const answerMode = write.answer === undefined ? 'keep' : write.answer === null ? 'clear' : 'set';
-        const profileArgs: string[] = [];
-        if (write.profile?.lang !== undefined) profileArgs.push('lang', write.profile.lang);
-        if (write.profile?.subscribedUntil !== undefined) {
-          profileArgs.push('subscribedUntil', String(write.profile.subscribedUntil));
-        }
+        const profileArgs = profileFields(write.profile);
         const answerJson = write.answer ? toJson(write.answer, 'answer') : '';
         const asked = write.questionAsked === 1 ? 1 : 0;
         // In the order of the script's ARGV (SCRIPTS.ussdSessionCommit).
@@ -217,10 +223,7 @@ export function createRedisSessionStore<S = unknown>(
 
     cacheProfile: (phoneKey, profile) =>
       hopGuard('cacheProfile', async () => {
-        const fields: string[] = [];
-        if (profile?.lang !== undefined) fields.push('lang', profile.lang);
-        if (profile?.subscribedUntil !== undefined)
-          fields.push('subscribedUntil', String(profile.subscribedUntil));
+        const fields = profileFields(profile);
         await scripts.ussdProfileCache(
           `${prefix}p:${keyPart(phoneKey)}`,
           profileTtlSeconds,

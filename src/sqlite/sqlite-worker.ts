@@ -5,6 +5,7 @@
 // not run at all, so a write the caller gave up on cannot land later.
 import { parentPort, workerData } from 'node:worker_threads';
 import { LOG_HANDLERS } from '../log/connection.ts';
+import { PAYMENT_HANDLERS } from '../records/payment-sql.ts';
 import { RECORDS_HANDLERS } from '../records/sqlite-handlers.ts';
 import { type Handler, type OpenFile, openSqliteFile } from './file.ts';
 import type { ThreadOptions, ThreadReply, ThreadRequest } from './thread.ts';
@@ -14,6 +15,7 @@ const HANDLERS: Record<string, Handler> = {
   open: () => null,
   ...LOG_HANDLERS,
   ...RECORDS_HANDLERS,
+  ...PAYMENT_HANDLERS,
 };
 
 const options = workerData as ThreadOptions;

@@ -11,6 +11,7 @@ import { createSqliteRecords } from '../../src/records/sqlite.ts';
 import { createSqliteThread } from '../../src/sqlite/thread.ts';
 import { hop } from '../log/fixtures.ts';
 import { describeRecordsContract, phone, subscription, T0 } from './contract.ts';
+import { describePaymentsContract } from './payments-contract.ts';
 
 const logger = silentLogger();
 const fresh = () => {
@@ -19,6 +20,15 @@ const fresh = () => {
 };
 
 describeRecordsContract('sqlite', async () => {
+  const { dir, path } = fresh();
+  return {
+    store: createSqliteRecords({ path, logger }),
+    reopen: async () => createSqliteRecords({ path, logger }),
+    cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+});
+
+describePaymentsContract('sqlite', async () => {
   const { dir, path } = fresh();
   return {
     store: createSqliteRecords({ path, logger }),
