@@ -96,10 +96,11 @@ export class PaymentHttpError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
-    message: string,
+    /** Daraja's own words (its errorMessage or ResponseDescription). */
+    readonly detail: string,
     options?: { cause?: unknown },
   ) {
-    super(`[payments] [daraja] HTTP ${status} ${code}: ${message}`, options);
+    super(`[payments] [daraja] HTTP ${status} ${code}: ${detail}`, options);
   }
 }
 

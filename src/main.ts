@@ -25,6 +25,7 @@ import type { QuestionJob, QuestionResult } from './inference/worker.ts';
 import { type OpenedKnowledge, openKnowledge } from './knowledge/base.ts';
 import { createSqliteLog } from './log/sqlite.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { setUpPayments } from './payments/setup.ts';
 import { hashPhone } from './phone.ts';
 import { createBullQueue } from './queue/bullmq.ts';
 import { createMemoryQueue } from './queue/memory.ts';
@@ -58,9 +59,6 @@ async function main(): Promise<void> {
   } catch (error) {
     return exitWith(error);
   }
-  // Issue 14: the M-Pesa driver needs the payment records, which land with the records store.
-  if (config.PAYMENTS_MODE === 'mpesa')
-    return exitWith(new ConfigError(['PAYMENTS_MODE="mpesa": not in this build yet (issue 14); use intent']));
   const logger = createLogger(config.LOG_LEVEL, secretsOf(config));
   // Outside production these start anyway (production refuses them, config.ts): say so loudly.
   for (const door of openDoorsOf(config))
@@ -167,16 +165,27 @@ async function main(): Promise<void> {
   });
   hosts.start();
 
+  // PAYMENTS_MODE (issue 14): intent, or M-Pesa with Daraja's callback served at its URL's path.
+  const { payments, mounts: paymentMounts } = setUpPayments(config, {
+    records,
+    log,
+    store,
+    logger,
+    hashPhone: (phone) => hashPhone(phone, phoneHashSecret),
+  });
+
   const app = createApp({
     journey,
     store,
     answerer,
     records,
+    payments,
     log,
     logger,
     settings,
     deliveries,
     mounts: [
+      ...paymentMounts,
       ...(config.API_ENABLED
         ? [['/api', createQueryRoutes({ answerer, apiToken: config.API_TOKEN, logger })] as [string, Hono]]
         : []),
@@ -251,6 +260,7 @@ async function main(): Promise<void> {
       (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
     });
     await answerer.close();
+    await payments.close();
     await knowledge?.close();
     await outbox?.close();
     await capacity.slots.close();

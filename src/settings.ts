@@ -1,11 +1,13 @@
 // Config → the settings the app and the answer pipeline take. One mapping, used by the composition
 // root and by the tests that build the app in-process, so the two cannot drift apart. Pure.
 import type { AppDeps } from './app.ts';
-import type { Config } from './config.ts';
+import { type Config, callbackSecret } from './config.ts';
 import type { BusinessFacts } from './engine/validate.ts';
 import type { HttpLimits } from './http/limits.ts';
 import type { AnswererOptions } from './inference/answerer.ts';
 import type { RetrievalBounds } from './knowledge/types.ts';
+import { priceAmount, TRANSACTION_DESC_MAX } from './payments/daraja-wire.ts';
+import type { MpesaOptions } from './payments/mpesa.ts';
 import { isTrustedProxy } from './protocol/guard.ts';
 
 /** A fixed secret keeps hashes stable on a laptop; production must set PHONE_HASH_SECRET. */
@@ -85,4 +87,49 @@ export function knowledgeBounds(config: Config): RetrievalBounds {
     maxTokens: config.KNOWLEDGE_MAX_TOKENS,
     minRelevance: config.KNOWLEDGE_MIN_RELEVANCE / 100,
   };
+}
+
+/** Daraja's client, from the MPESA_* variables (PAYMENTS_MODE=mpesa; config.ts checked them). */
+export function mpesaClientOptions(config: Config): MpesaOptions {
+  return {
+    apiUrl: config.MPESA_API_URL,
+    consumerKey: config.MPESA_CONSUMER_KEY,
+    consumerSecret: config.MPESA_CONSUMER_SECRET,
+    shortcode: config.MPESA_SHORTCODE,
+    passkey: config.MPESA_PASSKEY,
+    partyB: config.MPESA_PARTY_B || config.MPESA_SHORTCODE,
+    transactionType: config.MPESA_TRANSACTION_TYPE,
+    callbackUrl: config.MPESA_CALLBACK_URL,
+    accountReference: config.MPESA_ACCOUNT_REFERENCE,
+    // Daraja's TransactionDesc holds 13 characters: "30 days", "Ask 30 days".
+    transactionDesc: `${config.MPESA_ACCOUNT_REFERENCE} ${config.SUBSCRIPTION_DAYS} days`.slice(
+      0,
+      TRANSACTION_DESC_MAX,
+    ),
+  };
+}
+
+/** What the M-Pesa payments take from the config: the price and the sweep's pace. */
+export function mpesaPaymentsOptions(config: Config) {
+  return {
+    amount: priceAmount(config.SUBSCRIPTION_PRICE) ?? 0,
+    price: config.SUBSCRIPTION_PRICE,
+    days: config.SUBSCRIPTION_DAYS,
+    queryAfterMs: config.MPESA_QUERY_AFTER_SECONDS * 1000,
+  };
+}
+
+/**
+ * Where the gateway serves Daraja's callback: MPESA_CALLBACK_URL's path without its last segment
+ * (the mount) and that segment (the secret), e.g. /mpesa/callback and <secret>.
+ */
+export function mpesaCallbackMount(config: Config): { prefix: string; secret: string } {
+  const secret = callbackSecret(config.MPESA_CALLBACK_URL) ?? '';
+  const path = new URL(config.MPESA_CALLBACK_URL || 'http://x/').pathname;
+  return { prefix: path.slice(0, path.length - secret.length).replace(/\/$/, '') || '/', secret };
+}
+
+/** Who may call Daraja's callback: MPESA_ALLOWED_IPS (any when empty), read through TRUST_PROXY. */
+export function mpesaGuard(config: Config) {
+  return { allowedIps: config.MPESA_ALLOWED_IPS, trustProxy: config.TRUST_PROXY };
 }

@@ -8,7 +8,7 @@
 // Must not store the session or reply to AT: handler.ts does both, once, after every effect.
 import { createHash } from 'node:crypto';
 import type { Deliveries } from '../delivery/delivery.ts';
-import { answerPageSeptets, t } from '../engine/render.ts';
+import { answerPageSeptets } from '../engine/render.ts';
 import { showAnswer } from '../engine/step.ts';
 import type { Effect, EngineState, Journey, StepContext, StoredSession } from '../engine/types.ts';
 import type { Answerer } from '../inference/types.ts';
@@ -138,24 +138,29 @@ export function createEffects(deps: EffectDeps) {
     },
 
     // Issue 14: the payment is recorded durably before the phone is told to expect the prompt;
-    // when it cannot be, the phone is told something went wrong instead, and nothing is pushed.
-    pay: async (_effect, { hop, phoneKey, e164, arrivedAt, deadline, logger }, result) => {
-      try {
+    // when it cannot be, the phone is asked to dial again, and nothing is pushed. The same hop run
+    // again (AT resent it after a timeout) is the same payment: one record, one push.
+    pay: (_effect, scope, result) =>
+      save(scope, result, async () => {
+        const { hop, phoneKey, e164, arrivedAt } = scope;
         result.profile.payment = await payments.request({
+          id: `pay:${hop.sessionId}:${createHash('sha256').update(hop.text).digest('base64url').slice(0, 16)}`,
           sessionId: hop.sessionId,
           phoneHash: phoneKey,
           phone: e164,
           at: arrivedAt,
-          deadline: deadline - COMMIT_RESERVE_MS,
+          deadline: within(scope).deadline,
         });
-      } catch (error) {
-        logger.error({ err: error }, 'payment not recorded: the phone is not asked to pay');
-        result.reply = { kind: 'END', text: t(journey.texts.error, result.state.lang) };
-      }
-    },
+      }),
 
-    'payment-seen': (effect, _scope, result) => {
-      result.profile.paymentSeen = effect.paymentId;
+    // Shown once: a failure to record it only means it may be shown once more.
+    'payment-seen': async (effect, scope, result) => {
+      try {
+        await records.markPaymentSeen(effect.paymentId, within(scope));
+        result.profile.paymentSeen = effect.paymentId;
+      } catch (err) {
+        scope.logger.warn({ err }, 'payment outcome shown, not recorded as seen');
+      }
     },
 
     feedback: (effect, { hop, phoneKey, arrivedAt }) => {

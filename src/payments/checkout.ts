@@ -5,7 +5,6 @@
 // sweep (sweep.ts) pushes what a crash left unpushed and asks Daraja about pushes with no callback.
 // Every push and query is made by whoever holds the record's claim (records store), so replicas
 // on one file and a restarted process never push or settle a payment twice.
-import { randomUUID } from 'node:crypto';
 import { PaymentHttpError, PaymentRecordError } from '../errors.ts';
 import type { InteractionLog } from '../log/types.ts';
 import type { Logger } from '../logger.ts';
@@ -109,7 +108,7 @@ export function createMpesaPayments(opts: MpesaPaymentsOptions): MpesaPayments {
       // Refused by Daraja: a definite failure. No answer: unknown, and never pushed again.
       const desc =
         error instanceof PaymentHttpError
-          ? `${error.code} ${error.message}`
+          ? `${error.code} ${error.detail}`
           : `push outcome unknown: ${String(error)}`;
       logger.warn({ err: error, paymentId: payment.id }, '[payments] push failed');
       await settler.settle(
@@ -131,7 +130,7 @@ export function createMpesaPayments(opts: MpesaPaymentsOptions): MpesaPayments {
       const msisdn = toMsisdn(req.phone);
       if (msisdn === null) throw new PaymentRecordError('not an M-Pesa number (2547… or 2541…)');
       const payment: PaymentRecord = {
-        ...{ id: randomUUID(), phoneHash: req.phoneHash, msisdn, sessionId: req.sessionId, amount, days },
+        ...{ id: req.id, phoneHash: req.phoneHash, msisdn, sessionId: req.sessionId, amount, days },
         ...{ status: 'requested', requestedAt: req.at, pushStartedAt: null, checkoutRequestId: null },
         ...{ merchantRequestId: null, nextCheckAt: req.at + pushDelayMs + RESCUE_AFTER_MS, queries: 0 },
         ...{ settledAt: null, failure: null, resultCode: null, resultDesc: null, receipt: null },

@@ -61,6 +61,8 @@ export interface MobileMoney {
 
 /** A payment the hop asks for: written durably before the user is told, pushed after the reply. */
 export interface PaymentRequest {
+  /** The idempotency key: the same hop run again asks for the same payment. */
+  id: string;
   sessionId: string;
   /** The phone's keyed hash (the records' key) and its number (Daraja needs it). */
   phoneHash: string;
