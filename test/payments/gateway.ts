@@ -25,6 +25,7 @@ import { hashPhone } from '../../src/phone.ts';
 import { createSqliteRecords } from '../../src/records/sqlite.ts';
 import type { RecordsStore } from '../../src/records/types.ts';
 import { createRedisClient, createRedisSessionStore } from '../../src/session/redis.ts';
+import type { SessionStore } from '../../src/session/types.ts';
 import { answererOptions, appSettings, journeyFacts } from '../../src/settings.ts';
 import { createSqliteThread } from '../../src/sqlite/thread.ts';
 import { DARAJA_CREDENTIALS, type FakeDaraja, startFakeDaraja } from '../helpers/fake-daraja.ts';
@@ -38,10 +39,15 @@ export const SECRET = 'cb-secret-0123456789abcdef';
 export interface PayGateway {
   daraja: FakeDaraja;
   port: number;
+  dbPath: string;
+  /** A second gateway on the same file, Redis and Daraja (another replica), on its own port. */
+  twin(): Promise<{ mpesa: MpesaPayments }>;
   callbackUrl: string;
   /** The running instance's payments and records store (they change with a restart). */
   mpesa(): MpesaPayments;
   records(): RecordsStore;
+  /** The running instance's session store (to put a stale cached profile in, as a failover would). */
+  store(): SessionStore<StoredSession>;
   /** Dials and presses `keys`, one hop each; every reply as sent (`CON …`/`END …`). */
   dial(keys?: string[], phone?: string): Promise<string[]>;
   /** Rows of a table of the SQLite file (the log flushed first). */
@@ -84,8 +90,9 @@ export async function startPayGateway(options: PayGatewayOptions = {}): Promise<
   const logger = silentLogger();
   const journey = loadJourney('menus', journeyFacts(config));
   let running: Awaited<ReturnType<typeof build>> | null = null;
+  const twins: Awaited<ReturnType<typeof build>>[] = [];
 
-  async function build() {
+  async function build(on = port) {
     const store = createRedisSessionStore<StoredSession>(
       createRedisClient(config.REDIS_URL ?? REDIS_URL, config.REDIS_COMMAND_TIMEOUT_MS),
       { prefix, sessionTtlSeconds: 300 },
@@ -107,7 +114,7 @@ export async function startPayGateway(options: PayGatewayOptions = {}): Promise<
     });
     const app = createApp({ journey, store, answerer, records, payments, log, logger, settings, mounts });
     const server = await new Promise<Server>((resolve) => {
-      const s = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, () => resolve(s as Server));
+      const s = serve({ fetch: app.fetch, port: on, hostname: '127.0.0.1' }, () => resolve(s as Server));
     });
     return { store, sqlite, log, records, answerer, mpesa: mpesa as MpesaPayments, server };
   }
@@ -135,6 +142,7 @@ export async function startPayGateway(options: PayGatewayOptions = {}): Promise<
     callbackUrl,
     mpesa: () => current().mpesa,
     records: () => current().records,
+    store: () => current().store,
     async dial(keys = [], phone = PHONE) {
       const sessionId = `ATUid_${randomBytes(16).toString('hex')}`;
       const replies = [await hop(sessionId, '', phone)];
@@ -152,27 +160,38 @@ export async function startPayGateway(options: PayGatewayOptions = {}): Promise<
       }
     },
     hash: (phone = PHONE) => hashPhone(phone, 'test-secret-0123456789'),
+    dbPath,
+    async twin() {
+      const t = await build(await freePort());
+      twins.push(t);
+      return { mpesa: t.mpesa };
+    },
     async stop() {
       const r = current();
       running = null;
-      r.server.closeAllConnections();
-      await new Promise<void>((resolve) => r.server.close(() => resolve()));
-      await r.answerer.close();
-      await r.mpesa.close();
-      await r.log.close();
-      await r.records.close();
-      await r.sqlite.close();
-      await r.store.close();
+      await shut(r);
     },
     async start() {
       running = await build();
     },
     async close() {
+      for (const t of twins.splice(0)) await shut(t);
       if (running) await gateway.stop();
       await daraja.close();
       await ollama.close();
     },
   };
+
+  async function shut(r: Awaited<ReturnType<typeof build>>): Promise<void> {
+    r.server.closeAllConnections();
+    await new Promise<void>((resolve) => r.server.close(() => resolve()));
+    await r.answerer.close();
+    await r.mpesa.close();
+    await r.log.close();
+    await r.records.close();
+    await r.sqlite.close();
+    await r.store.close();
+  }
   await gateway.start();
   return gateway;
 }
