@@ -167,6 +167,7 @@ async function main(): Promise<void> {
 
   // PAYMENTS_MODE (issue 14): intent, or M-Pesa with Daraja's callback served at its URL's path.
   const { payments, mounts: paymentMounts } = setUpPayments(config, {
+    journey,
     records,
     log,
     store,

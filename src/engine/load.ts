@@ -153,7 +153,7 @@ function assemble(
     languageNames: def.languageNames,
     keys: def.keys,
     texts: withQueueTexts(stripUndefined(def.texts), def.languages),
-    ...(def.payments ? { payments: def.payments } : {}),
+    ...(def.payments ? { payments: stripUndefined(def.payments) } : {}),
     screens,
   };
 }

@@ -144,7 +144,9 @@ const journey = z.strictObject({
       months: z.ZodOptional<typeof text>;
     }),
   // Required with PAYMENTS_MODE=mpesa (validate.ts): the screens of a payment's outcome.
-  payments: z.strictObject({ paid: screenId, failed: screenId, reasons: paymentReasons }).optional(),
+  payments: z
+    .strictObject({ paid: screenId, failed: screenId, reasons: paymentReasons, receipt: text.optional() })
+    .optional(),
 });
 
 export const MENU_FILE = z.strictObject({

@@ -152,6 +152,8 @@ export interface PaymentScreens {
   /** The payment did not go through ({reason}), and how to try again. */
   failed: string;
   reasons: Readonly<Record<PaymentFailure, Text>>;
+  /** The receipt SMS after a payment confirmed, with {price}, {until}, {receipt} (SMS configured). */
+  receipt?: Text;
 }
 
 export interface Journey {

@@ -19,6 +19,7 @@ import {
   withHint,
 } from './render.ts';
 import type { Journey, Screen, Text } from './types.ts';
+import { checkPayments } from './validate-payments.ts';
 import { MONTHS_EN } from './view.ts';
 
 /** Configured values that appear on screens, so their real length is checked. */
@@ -290,28 +291,4 @@ function unreachable(journey: Journey): string[] {
     }
   }
   return [...journey.screens.keys()].filter((id) => !seen.has(id));
-}
-
-type Add = (file: string, path: string, message: string) => void;
-
-/** The journey's payment screens: they exist, their reasons are written, and mpesa has them. */
-function checkPayments(
-  journey: Journey,
-  journeyFile: string,
-  facts: BusinessFacts,
-  add: Add,
-  checkText: (file: string, path: string, text: Text | undefined) => void,
-): void {
-  const p = journey.payments;
-  if (!p) {
-    if (facts.payments === 'mpesa')
-      add(journeyFile, 'journey.payments', 'required with PAYMENTS_MODE=mpesa: the paid and failed screens');
-    return;
-  }
-  for (const field of ['paid', 'failed'] as const) {
-    if (!journey.screens.has(p[field]))
-      add(journeyFile, `journey.payments.${field}`, `no screen '${p[field]}'`);
-  }
-  for (const [name, text] of Object.entries(p.reasons))
-    checkText(journeyFile, `journey.payments.reasons.${name}`, text);
 }

@@ -16,7 +16,7 @@ import {
   createSettler,
   type PaymentNotify,
   RECORDS_MS,
-  type SendSms,
+  type SendReceipt,
 } from './settle.ts';
 import { createSweep } from './sweep.ts';
 import type { MobileMoney, PaymentRequest, Payments } from './types.ts';
@@ -26,7 +26,7 @@ export interface MpesaPaymentsOptions {
   records: PaymentRecords;
   log: InteractionLog;
   notify?: PaymentNotify;
-  sms?: SendSms;
+  receipt?: SendReceipt;
   hashPhone: (phone: string) => string;
   /** Whole shillings (SUBSCRIPTION_PRICE), the price as shown, and the days it buys. */
   amount: number;

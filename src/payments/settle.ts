@@ -19,14 +19,21 @@ export type PaymentNotify = (phoneHash: string) => Promise<void>;
 /** How long a background call to the records store may take (a hop's own calls use its deadline). */
 export const RECORDS_MS = 5_000;
 
-/** Sends a text to a phone (src/sms/, issue 13), when SMS is configured. */
-export type SendSms = (msisdn: string, text: string) => Promise<void>;
+/**
+ * Sends the receipt by SMS (src/sms/, issue 13), when SMS is configured: `payment` as read before
+ * it was settled (its number is erased once settled). At most once: only a settle that applied
+ * sends it; M-Pesa sends its own confirmation besides.
+ */
+export type SendReceipt = (
+  payment: PaymentRecord,
+  paid: { receipt: string | null; subscribedUntil: number },
+) => Promise<void>;
 
 export interface SettleDeps {
   records: PaymentRecords;
   log: InteractionLog;
   notify?: PaymentNotify | undefined;
-  sms?: SendSms | undefined;
+  receipt?: SendReceipt | undefined;
   price: string;
   /** The keyed hash of a phone number as AT sends it (+2547…): the records' key. */
   hashPhone: (phone: string) => string;
@@ -69,11 +76,12 @@ export function createSettler(deps: SettleDeps) {
     const until = settled.subscribedUntil ?? undefined;
     // The record is the truth and is written; the cached profile is told now, or by the sweep.
     await tell(settled.id, settled.phoneHash);
-    if (verdict.kind === 'paid' && deps.sms && payment.msisdn && until !== undefined) {
-      const text = `Payment of ${deps.price} received${verdict.receipt ? ` (M-Pesa ${verdict.receipt})` : ''}. Ask: unlimited questions until ${new Date(until).toISOString().slice(0, 10)}.`;
+    if (verdict.kind === 'paid' && deps.receipt && payment.msisdn && until !== undefined) {
       await deps
-        .sms(payment.msisdn, text)
-        .catch((err: unknown) => logger.warn({ err }, '[payments] receipt SMS not sent'));
+        .receipt(payment, { receipt: verdict.receipt, subscribedUntil: until })
+        .catch((err: unknown) =>
+          logger.warn({ err, paymentId: settled.id }, '[payments] receipt SMS not sent'),
+        );
     }
     return true;
   }

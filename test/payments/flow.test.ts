@@ -28,9 +28,9 @@ const subscriptions = async () => (await gw.rows('subscriptions')).filter((s) =>
 const tier = async () =>
   (await gw.rows('tier_events')).map((r) => [r['event'], r['via'] ?? r['reason'] ?? r['amount'] ?? null]);
 /** "2 Jan": the last day of a subscription starting now, in Nairobi. */
-const endDate = (from: number) => {
+const endDate = (from: number, months = 'Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec') => {
   const d = new Date(from + 30 * DAY + 3 * 3_600_000);
-  return `${d.getUTCDate()} ${'Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec'.split(' ')[d.getUTCMonth()]}`;
+  return `${d.getUTCDate()} ${months.split(' ')[d.getUTCMonth()]}`;
 };
 
 describe('paying by M-Pesa', () => {
@@ -176,6 +176,23 @@ describe('paying by M-Pesa', () => {
     await new Promise((r) => setTimeout(r, 150));
     expect(gw.daraja.pushes).toHaveLength(1);
     expect(await payments()).toHaveLength(1);
+  });
+
+  it("with SMS configured, the receipt goes by SMS, once, in the phone's language", async () => {
+    await gw.close();
+    gw = await startPayGateway({ sms: true });
+    gw.daraja.set({ callbacks: 2 });
+    await gw.dial(['2', '1', '2']); // Kiswahili
+    const before = Date.now();
+    await subscribe();
+    await until(() => (gw.sms?.sent().length ?? 0) > 0);
+    await new Promise((r) => setTimeout(r, 100));
+    const sent = gw.sms?.sent() ?? [];
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({
+      to: PHONE,
+      message: `Ask: malipo ya KES 20 yamepokelewa (M-Pesa ${gw.daraja.pushes[0]?.receipt}). Maswali bila kikomo hadi ${endDate(before, 'Jan Feb Mac Apr Mei Jun Jul Ago Sep Okt Nov Des')}.`,
+    });
   });
 
   it('a phone number M-Pesa does not serve is not asked to pay', async () => {

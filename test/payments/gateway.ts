@@ -28,6 +28,7 @@ import { createRedisClient, createRedisSessionStore } from '../../src/session/re
 import type { SessionStore } from '../../src/session/types.ts';
 import { answererOptions, appSettings, journeyFacts } from '../../src/settings.ts';
 import { createSqliteThread } from '../../src/sqlite/thread.ts';
+import { type FakeAtSms, startFakeAtSms } from '../helpers/fake-at-sms.ts';
 import { DARAJA_CREDENTIALS, type FakeDaraja, startFakeDaraja } from '../helpers/fake-daraja.ts';
 import { startFakeOllama } from '../helpers/fake-ollama.ts';
 import { freePort } from '../helpers/gateway-process.ts';
@@ -38,6 +39,8 @@ export const SECRET = 'cb-secret-0123456789abcdef';
 
 export interface PayGateway {
   daraja: FakeDaraja;
+  /** The fake AT SMS API, with `sms: true`. */
+  sms: FakeAtSms | null;
   port: number;
   dbPath: string;
   /** A second gateway on the same file, Redis and Daraja (another replica), on its own port. */
@@ -63,10 +66,13 @@ export interface PayGatewayOptions {
   /** Sessions' Redis (default the shared one, under a fresh prefix). */
   redisUrl?: string;
   tuning?: PaymentsSetupDeps['tuning'];
+  /** SMS configured: AT's SMS API is the fake on loopback (receipts go there). */
+  sms?: boolean;
 }
 
 export async function startPayGateway(options: PayGatewayOptions = {}): Promise<PayGateway> {
   const daraja = await startFakeDaraja();
+  const sms = options.sms ? await startFakeAtSms() : null;
   const ollama = await startFakeOllama();
   const port = await freePort();
   const callbackUrl = `http://127.0.0.1:${port}/mpesa/callback/${SECRET}`;
@@ -86,6 +92,7 @@ export async function startPayGateway(options: PayGatewayOptions = {}): Promise<
     MPESA_PASSKEY: DARAJA_CREDENTIALS.passkey,
     MPESA_CALLBACK_URL: callbackUrl,
     MPESA_API_URL: daraja.url,
+    ...(sms ? { AT_USERNAME: sms.username, AT_API_KEY: sms.apiKey, AT_API_URL: sms.url } : {}),
   });
   const logger = silentLogger();
   const journey = loadJourney('menus', journeyFacts(config));
@@ -107,7 +114,7 @@ export async function startPayGateway(options: PayGatewayOptions = {}): Promise<
       options: answererOptions(config),
     });
     const { payments, mpesa, mounts } = setUpPayments(config, {
-      ...{ records, log, store, logger },
+      ...{ journey, records, log, store, logger },
       hashPhone: (phone) => hashPhone(phone, settings.phoneHashSecret),
       // Pushes soon after the reply, the sweep run by the tests, queries after 200 ms.
       tuning: { pushDelayMs: 50, sweepEveryMs: 3_600_000, queryAfterMs: 200, ...options.tuning },
@@ -138,6 +145,7 @@ export async function startPayGateway(options: PayGatewayOptions = {}): Promise<
 
   const gateway: PayGateway = {
     daraja,
+    sms,
     port,
     callbackUrl,
     mpesa: () => current().mpesa,
@@ -178,6 +186,7 @@ export async function startPayGateway(options: PayGatewayOptions = {}): Promise<
       for (const t of twins.splice(0)) await shut(t);
       if (running) await gateway.stop();
       await daraja.close();
+      await sms?.close();
       await ollama.close();
     },
   };
