@@ -251,7 +251,7 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
-    version: 9,
+    version: 10,
     name: 'records: payments',
     // Issue 14: an M-Pesa payment from the hop that asked for it to Daraja's verdict, next to the
     // subscription it starts (records/payment-sql.ts). Open payments are found by their next
