@@ -77,7 +77,7 @@ type Handler<E extends Effect> = (
 type Handlers = { [K in Effect['type']]: Handler<Extract<Effect, { type: K }>> };
 
 export function createEffects(deps: EffectDeps) {
-  const { journey, store, answerer, records, log, payments, settings, deliveries } = deps;
+  const { journey, answerer, records, log, payments, settings, deliveries } = deps;
   /** Records are written by the time the model's share of the hop would end. */
   const within = (scope: EffectScope): Within => ({ deadline: scope.deadline - COMMIT_RESERVE_MS });
   /** Runs a records write; a failure (a stuck disk, a timeout) ends the hop as unsaved. */
