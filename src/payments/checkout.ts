@@ -5,6 +5,8 @@
 // sweep (sweep.ts) pushes what a crash left unpushed and asks Daraja about pushes with no callback.
 // Every push and query is made by whoever holds the record's claim (records store), so replicas
 // on one file and a restarted process never push or settle a payment twice.
+
+import { PENDING_HOLD_MS } from '../engine/offer.ts';
 import { PaymentHttpError, PaymentRecordError } from '../errors.ts';
 import type { InteractionLog } from '../log/types.ts';
 import type { Logger } from '../logger.ts';
@@ -136,11 +138,20 @@ export function createMpesaPayments(opts: MpesaPaymentsOptions): MpesaPayments {
         ...{ settledAt: null, failure: null, resultCode: null, resultDesc: null, receipt: null },
         ...{ paidAmount: null, subscribedUntil: null },
       };
+      let stands: { payment: PaymentRecord; created: boolean };
       try {
-        await records.createPayment(payment, { deadline: req.deadline });
+        // A payment of this phone's still open from moments ago (another session's accept, on
+        // this replica or another) stands instead: its push is the one PIN prompt.
+        stands = await records.createPayment(
+          payment,
+          { deadline: req.deadline },
+          { openSince: req.at - PENDING_HOLD_MS },
+        );
       } catch (cause) {
         throw new PaymentRecordError('the payment could not be recorded in time', { cause });
       }
+      // The same hop again (AT resent it), or another accept held: asked to pay once, pushed once.
+      if (!stands.created) return noticeOf(stands.payment);
       log.recordTier({
         ...{ at: req.at, sessionId: req.sessionId, phoneHash: req.phoneHash, event: 'requested' },
         ...{ price: opts.price, days, mode: 'mpesa', paymentId: payment.id, amount },
@@ -169,4 +180,13 @@ export function createMpesaPayments(opts: MpesaPaymentsOptions): MpesaPayments {
       await Promise.allSettled([...inFlight, sweep.idle()]);
     },
   };
+}
+
+/** What the hop's profile says of a payment that already stood. */
+function noticeOf(p: PaymentRecord): PaymentNotice {
+  if (p.status === 'requested' || p.status === 'pushed')
+    return { id: p.id, status: 'pending', at: p.requestedAt };
+  if (p.status === 'paid') return { id: p.id, status: 'paid', at: p.requestedAt };
+  const failure = p.status === 'expired' ? 'expired' : (p.failure ?? 'other');
+  return { id: p.id, status: 'failed', at: p.requestedAt, failure };
 }

@@ -51,6 +51,11 @@ function statements(file: OpenFile) {
          @queries, @settledAt, @failure, @resultCode, @resultDesc, @receipt, @paidAmount, @subscribedUntil, 0)
        ON CONFLICT (id) DO NOTHING`,
     );
+    // The phone's newest other payment still open since a time (createPayment's hold).
+    const openOf = writer.prepare<[string, string, number], Row>(
+      `SELECT ${COLUMNS} FROM payments WHERE phone_hash = ? AND id != ? AND ${OPEN} AND requested_at >= ?
+       ORDER BY requested_at DESC LIMIT 1`,
+    );
     const claim = writer.prepare<[number, string, number], Row>(
       `UPDATE payments SET claimed_until = ? WHERE id = ? AND ${OPEN} AND claimed_until <= ?
        RETURNING ${COLUMNS}`,
@@ -108,8 +113,13 @@ function statements(file: OpenFile) {
     return {
       due,
       byCheckout,
-      create: write((p: PaymentRecord) => {
+      create: write((p: PaymentRecord, openSince: number | null): { row: Row; created: boolean } => {
+        const same = get.get(p.id);
+        if (same) return { row: same, created: false };
+        const open = openSince === null ? undefined : openOf.get(p.phoneHash, p.id, openSince);
+        if (open) return { row: open, created: false };
         insert.run(p);
+        return { row: get.get(p.id) as Row, created: true };
       }),
       claim: write((id: string, now: number, leaseMs: number) => claim.get(now + leaseMs, id, now)),
       startPush: write((id: string, now: number) => {
@@ -174,9 +184,12 @@ function statements(file: OpenFile) {
 }
 
 export const PAYMENT_HANDLERS = {
-  'records.createPayment': (file: OpenFile, a: { payment: PaymentRecord }): null => {
-    statements(file).create.immediate(a.payment);
-    return null;
+  'records.createPayment': (
+    file: OpenFile,
+    a: { payment: PaymentRecord; openSince: number | null },
+  ): { payment: PaymentRecord; created: boolean } => {
+    const { row, created } = statements(file).create.immediate(a.payment, a.openSince);
+    return { payment: fromRow(row), created };
   },
   'records.claimPayment': (file: OpenFile, a: { id: string; now: number; leaseMs: number }) => {
     const row = statements(file).claim.immediate(a.id, a.now, a.leaseMs);

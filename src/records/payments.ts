@@ -64,8 +64,17 @@ interface Within {
 }
 
 export interface PaymentRecords {
-  /** Writes a new payment (status requested), once per id. */
-  createPayment(payment: PaymentRecord, within: Within): Promise<void>;
+  /**
+   * Writes a new payment (status requested), once per id: the payment that stands is returned,
+   * `created` only when this call wrote it. With `openSince`, a phone that already has another
+   * payment still open (requested or pushed) requested at or after it gets that one back instead,
+   * in the same transaction: two accepts at once (two sessions, two replicas) are one push.
+   */
+  createPayment(
+    payment: PaymentRecord,
+    within: Within,
+    options?: { openSince?: number },
+  ): Promise<{ payment: PaymentRecord; created: boolean }>;
   /**
    * Takes a payment for one process for `leaseMs` (a push or a query), if it is still open
    * (requested or pushed) and nobody else holds it: the sweep of every replica, and a restarted

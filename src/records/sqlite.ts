@@ -45,9 +45,12 @@ export function createSqliteRecords(options: SqliteRecordsOptions): RecordsStore
     },
     subscriptions: (phoneHash, within) => call<Subscription[]>('subscriptions', { phoneHash }, within),
     // Payments (issue 14; records/payment-sql.ts).
-    createPayment: async (payment, within) => {
-      await call<null>('createPayment', { payment }, within);
-    },
+    createPayment: (payment, within, options) =>
+      call<{ payment: PaymentRecord; created: boolean }>(
+        'createPayment',
+        { payment, openSince: options?.openSince ?? null },
+        within,
+      ),
     claimPayment: (id, now, leaseMs, within) =>
       call<PaymentRecord | null>('claimPayment', { id, now, leaseMs }, within),
     duePayments: (now, limit, within) => call<string[]>('duePayments', { now, limit }, within),

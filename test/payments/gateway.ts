@@ -53,6 +53,8 @@ export interface PayGateway {
   store(): SessionStore<StoredSession>;
   /** Dials and presses `keys`, one hop each; every reply as sent (`CON …`/`END …`). */
   dial(keys?: string[], phone?: string): Promise<string[]>;
+  /** One hop as AT posts it: a session's cumulative `text` (a resend, a walked hop, two at once). */
+  hop(sessionId: string, text: string, phone?: string): Promise<string>;
   /** Rows of a table of the SQLite file (the log flushed first). */
   rows(table: string): Promise<Record<string, unknown>[]>;
   hash(phone?: string): string;
@@ -158,6 +160,7 @@ export async function startPayGateway(options: PayGatewayOptions = {}): Promise<
         replies.push(await hop(sessionId, keys.slice(0, i).join('*'), phone));
       return replies;
     },
+    hop: (sessionId, text, phone = PHONE) => hop(sessionId, text, phone),
     async rows(table) {
       await current().log.flush();
       const db = new Database(dbPath, { readonly: true });

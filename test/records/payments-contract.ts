@@ -61,6 +61,33 @@ export function describePaymentsContract(name: string, makeHarness: () => Promis
       expect(await store.claimPayment('nope', T0, 30_000, soon())).toBeNull();
     });
 
+    it('holds a second payment while the phone has one open since openSince (two accepts at once)', async () => {
+      const h = phone();
+      const first = payment({ phoneHash: h, requestedAt: T0 });
+      expect(await store.createPayment(first, soon(), { openSince: T0 - 1 })).toEqual({
+        payment: first,
+        created: true,
+      });
+      const again = await store.createPayment(first, soon(), { openSince: T0 - 1 });
+      expect(again).toEqual({ payment: first, created: false });
+      const second = payment({ phoneHash: h, requestedAt: T0 + 1_000 });
+      expect(await store.createPayment(second, soon(), { openSince: T0 })).toEqual({
+        payment: first,
+        created: false,
+      });
+      expect(await store.claimPayment(second.id, T0, 30_000, soon())).toBeNull(); // never written
+      // Open, but older than openSince: the phone may try again.
+      const later = payment({ phoneHash: h, requestedAt: T0 + 200_000 });
+      expect((await store.createPayment(later, soon(), { openSince: T0 + 1 })).created).toBe(true);
+      // Settled: no longer holds.
+      await store.settlePayment(later.id, cancelled, T0 + 210_000, soon());
+      const retry = payment({ phoneHash: h, requestedAt: T0 + 220_000 });
+      expect((await store.createPayment(retry, soon(), { openSince: T0 + 1 })).created).toBe(true);
+      // Another phone is not held by this one's.
+      const other = payment({ phoneHash: phone(), requestedAt: T0 + 220_000 });
+      expect((await store.createPayment(other, soon(), { openSince: T0 })).created).toBe(true);
+    });
+
     it('lists open payments due and not held, by their next check', async () => {
       const h = phone();
       const [a, b, c] = [40_000, 35_000, 90_000].map((next) =>
