@@ -104,7 +104,9 @@ export function createSettler(deps: SettleDeps) {
       return 'invalid';
     }
     const { verdict } = parsed;
-    const payment = await records.paymentByCheckout(verdict.checkoutRequestId, within());
+    const payment =
+      (await records.paymentByCheckout(verdict.checkoutRequestId, within())) ??
+      (await adopted(verdict, parsed.merchantRequestId));
     if (!payment) {
       // Nothing we asked for. A paid one is logged loudly, with its receipt, to be reconciled.
       const level = verdict.kind === 'paid' ? 'error' : 'warn';
@@ -127,8 +129,31 @@ export function createSettler(deps: SettleDeps) {
     return (await settle(payment, toSettle(verdict, payment), 'callback')) ? 'applied' : 'duplicate';
   }
 
+  /**
+   * A confirmation of a push whose answer we never got (payments/checkout.ts: cut off, timed out;
+   * settled as failed, never pushed again): Daraja made it and the money came. Found by the
+   * phone it names (unmasked only) and the amount, among pushes started lately with no answer.
+   */
+  async function adopted(verdict: PaymentVerdict, merchantRequestId: string) {
+    if (verdict.kind !== 'paid' || verdict.amount === null || !verdict.msisdn) return null;
+    if (!/^254\d{9}$/.test(verdict.msisdn)) return null;
+    const ids = { checkoutRequestId: verdict.checkoutRequestId, merchantRequestId };
+    const since = clock() - ADOPT_WITHIN_MS;
+    const phoneHash = deps.hashPhone(`+${verdict.msisdn}`);
+    const payment = await records.adoptCheckout(phoneHash, verdict.amount, since, ids, within());
+    if (payment)
+      logger.warn(
+        { paymentId: payment.id, checkoutRequestId: ids.checkoutRequestId },
+        '[payments] a confirmation of a push whose answer was lost: adopted',
+      );
+    return payment;
+  }
+
   return { settle, callback, tell };
 }
+
+/** How long after a push with a lost answer its confirmation is still taken as its own. */
+const ADOPT_WITHIN_MS = 30 * 60_000;
 
 /** The verdict as the records store applies it; the query confirms without an amount: ours. */
 export function toSettle(verdict: PaymentVerdict, payment: PaymentRecord): SettleVerdict {

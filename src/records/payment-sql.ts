@@ -102,6 +102,14 @@ function statements(file: OpenFile) {
     const byCheckout = reader.prepare<[string], Row>(
       `SELECT ${COLUMNS} FROM payments WHERE checkout_request_id = ?`,
     );
+    const unanswered = writer.prepare<[string, number, number], Row>(
+      `SELECT ${COLUMNS} FROM payments WHERE phone_hash = ? AND amount = ? AND push_started_at >= ?
+         AND checkout_request_id IS NULL AND status != 'paid' ORDER BY push_started_at DESC LIMIT 1`,
+    );
+    const adopt = writer.prepare<[string, string, string]>(
+      `UPDATE payments SET checkout_request_id = ?, merchant_request_id = ?
+       WHERE id = ? AND checkout_request_id IS NULL`,
+    );
     const seen = writer.prepare<[number, string]>(
       'UPDATE payments SET seen_at = ? WHERE id = ? AND seen_at IS NULL',
     );
@@ -132,6 +140,12 @@ function statements(file: OpenFile) {
         told.run(id);
       }),
       toTell,
+      adopt: write((phoneHash: string, amount: number, since: number, a: PushIds): Row | undefined => {
+        const row = unanswered.get(phoneHash, amount, since);
+        if (!row) return undefined;
+        adopt.run(a.checkoutRequestId, a.merchantRequestId, row.id);
+        return get.get(row.id);
+      }),
       pushed: write((id: string, a: PushIds, nextCheckAt: number) => {
         pushed.run(a.checkoutRequestId, a.merchantRequestId, nextCheckAt, id);
       }),
@@ -221,6 +235,13 @@ export const PAYMENT_HANDLERS = {
   },
   'records.paymentByCheckout': (file: OpenFile, a: { checkoutRequestId: string }): PaymentRecord | null => {
     const row = statements(file).byCheckout.get(a.checkoutRequestId);
+    return row ? fromRow(row) : null;
+  },
+  'records.adoptCheckout': (
+    file: OpenFile,
+    a: { phoneHash: string; amount: number; since: number; ids: PushIds },
+  ): PaymentRecord | null => {
+    const row = statements(file).adopt.immediate(a.phoneHash, a.amount, a.since, a.ids);
     return row ? fromRow(row) : null;
   },
   'records.markPaymentSeen': (file: OpenFile, a: { id: string; now: number }): null => {

@@ -97,6 +97,19 @@ export interface PaymentRecords {
    */
   settlePayment(id: string, verdict: SettleVerdict, now: number, within: Within): Promise<Settled>;
   paymentByCheckout(checkoutRequestId: string, within: Within): Promise<PaymentRecord | null>;
+  /**
+   * A push whose answer never came (cut off, timed out) has no CheckoutRequestID, yet Daraja may
+   * have made it: its confirmation names the phone. Gives the phone's newest payment of `amount`
+   * whose push was started at or after `since` and never answered, not paid, those ids (once:
+   * only while it has none), and returns it; null when there is none.
+   */
+  adoptCheckout(
+    phoneHash: string,
+    amount: number,
+    since: number,
+    ids: PushIds,
+    within: Within,
+  ): Promise<PaymentRecord | null>;
   /** The phone was shown this payment's outcome (getPhone's paymentSeen). */
   markPaymentSeen(id: string, within: Within): Promise<void>;
   /** Settled payments whose phone's cached profile has not been told yet (a lost Redis, a crash). */

@@ -71,6 +71,14 @@ export function createSqliteRecords(options: SqliteRecordsOptions): RecordsStore
     settlePayment: (id, verdict, now, within) => call<Settled>('settlePayment', { id, verdict, now }, within),
     paymentByCheckout: (checkoutRequestId, within) =>
       call<PaymentRecord | null>('paymentByCheckout', { checkoutRequestId }, within),
+    adoptCheckout: (phoneHash, amount, since, ids, within) => {
+      const { checkoutRequestId, merchantRequestId } = ids;
+      return call<PaymentRecord | null>(
+        'adoptCheckout',
+        { phoneHash, amount, since, ids: { checkoutRequestId, merchantRequestId } },
+        within,
+      );
+    },
     markPaymentSeen: async (id, within) => {
       await call<null>('markPaymentSeen', { id, now: Date.now() }, within);
     },

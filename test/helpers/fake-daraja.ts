@@ -279,6 +279,8 @@ export async function startFakeDaraja(initial: Partial<DarajaKnobs> = {}): Promi
     async close() {
       for (const t of timers) clearTimeout(t);
       await Promise.allSettled([...inFlight]);
+      // Kept-alive sockets of the client under test (one cut off mid-push) would hold close() open.
+      server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

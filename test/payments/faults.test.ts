@@ -137,6 +137,30 @@ describe('paying by M-Pesa, faults', () => {
     expect(await gw.rows('payments')).toMatchObject([{ status: 'failed', failure: 'other' }]);
   });
 
+  it("a push whose answer was lost but which Daraja made: its confirmation is the money, and it is the phone's", async () => {
+    const gw = await gateway({ client: { timeoutMs: 150 } });
+    gw.daraja.set({ pushDelayMs: 400, verdictMs: 100 }); // Daraja answers after we gave up
+    await gw.dial(['2', '2', '1']);
+    await until(async () => (await status(gw))[0] === 'failed');
+    await until(() => gw.daraja.pushes.length === 1);
+    await gw.daraja.settled();
+    expect(gw.daraja.pushes[0]?.callbackStatuses).toEqual([200]);
+    expect(await gw.rows('payments')).toMatchObject([
+      { status: 'paid', paid_amount: 20, checkout_request_id: gw.daraja.pushes[0]?.checkoutRequestId },
+    ]);
+    expect(await paidSubscriptions(gw)).toBe(1);
+    // Again (Daraja resends): a duplicate. Someone else's paid callback for another request: nothing.
+    const push = gw.daraja.pushes[0] as NonNullable<(typeof gw.daraja.pushes)[0]>;
+    expect(await gw.daraja.post(push, gw.daraja.callbackBody(push))).toBe(200);
+    const stranger = gw.daraja.callbackBody(push, { phone: 254722000000 }) as {
+      Body: { stkCallback: Record<string, unknown> };
+    };
+    stranger.Body.stkCallback['CheckoutRequestID'] = 'ws_CO_someone_else';
+    expect(await gw.daraja.post(push, stranger)).toBe(200);
+    expect(await paidSubscriptions(gw)).toBe(1);
+    expect((await gw.dial())[0]).toMatch(/^CON Payment received/);
+  });
+
   it('the sweep works across processes on one file without doubling a push or a query', async () => {
     const gw = await gateway({ tuning: { pushDelayMs: 60_000 } }); // the pushes after the hops never come
     gw.daraja.set({ callbacks: 0 });

@@ -68,6 +68,8 @@ export interface PayGatewayOptions {
   /** Sessions' Redis (default the shared one, under a fresh prefix). */
   redisUrl?: string;
   tuning?: PaymentsSetupDeps['tuning'];
+  /** Daraja's client's knobs (e.g. a short `timeoutMs`). */
+  client?: PaymentsSetupDeps['client'];
   /** SMS configured: AT's SMS API is the fake on loopback (receipts go there). */
   sms?: boolean;
 }
@@ -120,6 +122,7 @@ export async function startPayGateway(options: PayGatewayOptions = {}): Promise<
       hashPhone: (phone) => hashPhone(phone, settings.phoneHashSecret),
       // Pushes soon after the reply, the sweep run by the tests, queries after 200 ms.
       tuning: { pushDelayMs: 50, sweepEveryMs: 3_600_000, queryAfterMs: 200, ...options.tuning },
+      ...(options.client ? { client: options.client } : {}),
     });
     const app = createApp({ journey, store, answerer, records, payments, log, logger, settings, mounts });
     const server = await new Promise<Server>((resolve) => {

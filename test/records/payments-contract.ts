@@ -88,6 +88,26 @@ export function describePaymentsContract(name: string, makeHarness: () => Promis
       expect((await store.createPayment(other, soon(), { openSince: T0 })).created).toBe(true);
     });
 
+    it('gives a push whose answer was lost the ids its confirmation brings, once', async () => {
+      const h = phone();
+      const lost = payment({ phoneHash: h });
+      const answered = payment({ phoneHash: h });
+      for (const p of [lost, answered]) {
+        await store.createPayment(p, soon());
+        await store.claimPayment(p.id, T0, 30_000, soon());
+        await store.startPush(p.id, T0 + 1_000, soon());
+      }
+      await store.markPushed(answered.id, ids(answered.id), T0 + 60_000, soon());
+      await store.settlePayment(lost.id, { ...cancelled, failure: 'other', resultCode: null }, T0, soon());
+      expect(await store.adoptCheckout(h, 99, T0, ids('x'), soon())).toBeNull(); // not its amount
+      expect(await store.adoptCheckout(h, 20, T0 + 2_000, ids('x'), soon())).toBeNull(); // too old
+      expect(await store.adoptCheckout(phone(), 20, T0, ids('x'), soon())).toBeNull(); // not its phone
+      const adopted = await store.adoptCheckout(h, 20, T0, ids('x'), soon());
+      expect(adopted).toMatchObject({ id: lost.id, status: 'failed', checkoutRequestId: 'ws_CO_x' });
+      expect(await store.paymentByCheckout('ws_CO_x', soon())).toMatchObject({ id: lost.id });
+      expect(await store.adoptCheckout(h, 20, T0, ids('y'), soon())).toBeNull(); // it has its ids now
+    });
+
     it('lists open payments due and not held, by their next check', async () => {
       const h = phone();
       const [a, b, c] = [40_000, 35_000, 90_000].map((next) =>
