@@ -45,7 +45,7 @@ export function renderAdminPage(report: Report, links: PageLinks): string {
 ${days.map((d) => `<tr><td>${d.day}</td>${s.columns.map(([, cell]) => `<td>${esc(cell(d))}</td>`).join('')}</tr>`).join('\n')}
 </tbody><tfoot><tr><th>total</th>${s.columns.map(([, cell]) => `<th>${esc(cell(report.total))}</th>`).join('')}</tr></tfoot></table>`,
   );
-  const topics = (title: string, items: Report['topQuestions']) =>
+  const topics = (title: string, items: Report['topKeywords']) =>
     `<h2>${esc(title)}</h2><ol>${items.map((i) => `<li>${esc(i.text)} <small>(${i.count})</small></li>`).join('') || '<li>none yet</li>'}</ol>`;
   const windows = [7, 28, 90].map((n) => `<a href="${esc(links.days(n))}">${n} days</a>`).join(' · ');
   return `<!doctype html>

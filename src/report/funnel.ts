@@ -6,8 +6,9 @@
 //   the day, t0); the window's cohort is the phones shown it in the window (at their first offer).
 //   `fromQuota`/`fromMenu` split the cohort by where that first offer was shown (rows before the
 //   funnel's migration were quota offers).
-// - accepted, declined, asked to pay, paid: phones of the cohort that did it at or after t0 (up to
-//   the window's end). failed: asked, not paid, and a payment failed (`failures` by the last
+// - accepted, asked to pay, paid: phones of the cohort that did it at or after t0 (up to the
+//   window's end); declined: that declined and did not accept after all (a phone that declined,
+//   then accepted in a later session, is one acceptance: accepted + declined never exceeds offered). failed: asked, not paid, and a payment failed (`failures` by the last
 //   reason); expired: asked, neither paid nor failed, and a payment expired. Every figure is a
 //   subset of the cohort, so no ratio exceeds 100 %.
 // - revenue: the shillings confirmed that day (by Daraja's callback or status query), whoever paid.
@@ -95,7 +96,7 @@ function cohorts(db: Database, range: FunnelRange, group: string): Map<number, F
   const out = new Map<number, FunnelFigures>();
   for (const r of db
     .prepare(
-      `${flags} SELECT d, count(*) AS offered, sum(via IS 'menu') AS menu, sum(acc) AS acc, sum(dec) AS dec,
+      `${flags} SELECT d, count(*) AS offered, sum(via IS 'menu') AS menu, sum(acc) AS acc, sum(dec AND NOT acc) AS dec,
          sum(req) AS req, sum(paid) AS paid, sum(req AND NOT paid AND fail) AS fail,
          sum(req AND NOT paid AND NOT fail AND exp) AS exp, max(m) AS mpesa
        FROM flags GROUP BY d`,

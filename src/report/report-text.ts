@@ -1,46 +1,24 @@
-// The report as plain text for a terminal: one aligned table per question the MVP asks (engage,
-// help, pay), a day per row and the window's total last, then the most asked topics. Pure.
+// The report as plain text for a terminal: the per-day tables of the three questions the MVP asks
+// (engage, help, pay), runs of days with nothing logged collapsed to one line, then the window's
+// tables (cohorts, session ends, answers by source, failures, delivery, topics) from tables.ts,
+// the same cells as the admin page and its CSV. Pure.
 
+import { emptyRunText } from './days.ts';
 import { deliveryText } from './delivery.ts';
-import { FUNNEL_COLUMNS, failureLine } from './funnel-text.ts';
+import { failureLine } from './funnel-text.ts';
 import type { KnowledgeFigures } from './knowledge.ts';
-import type { DayFigures, Figures, Report } from './report.ts';
+import type { Report } from './report.ts';
+import {
+  answerTables,
+  cohortTable,
+  dailyTables,
+  pct,
+  sessionEndTables,
+  type Table,
+  topicTable,
+} from './tables.ts';
 
-export type Column = [header: string, cell: (f: Figures) => string];
-
-const ENGAGE: Column[] = [
-  ['dialers', (f) => num(f.dialers)],
-  ['sessions', (f) => num(f.sessions)],
-  ['new', (f) => num(f.newUsers)],
-  ['returning', (f) => num(f.returningUsers)],
-  ['day-1 ret', (f) => pct(f.retentionD1)],
-  ['day-7 ret', (f) => pct(f.retentionD7)],
-  ['questions', (f) => num(f.questions)],
-  ['q/user', (f) => (f.questionsPerUser === null ? '-' : f.questionsPerUser.toFixed(2))],
-];
-
-const HELP: Column[] = [
-  ['p50 ms', (f) => ms(f.latencyP50Ms)],
-  ['p95 ms', (f) => ms(f.latencyP95Ms)],
-  ['deadline cuts', (f) => num(f.deadlineCuts)],
-  ['cache hits', (f) => num(f.cacheHits)],
-  ['rated', (f) => num(f.rated)],
-  ['helpful', (f) => pct(f.helpfulRate)],
-  ['tokens', (f) => num(f.tokens)],
-  ['api questions', (f) => num(f.apiQuestions)],
-];
-
-const PAY: Column[] = [['quota hits', (f) => num(f.quotaHits)], ...FUNNEL_COLUMNS];
-
-/** The report's three sections, shared by the text and the admin page so they show the same figures. */
-export const SECTIONS: readonly { title: string; columns: readonly Column[] }[] = [
-  { title: 'Do users engage?', columns: ENGAGE },
-  { title: 'Do the answers help?', columns: HELP },
-  {
-    title: 'Will they pay? (phones; conversion = paid / offered, or accepted / offered marked intent)',
-    columns: PAY,
-  },
-];
+export { SECTIONS } from './tables.ts';
 
 export function reportTitle(report: Report): string {
   return `Interaction report ${report.from} .. ${report.to} (${report.days} days, UTC${formatOffset(report.tzOffsetMinutes)})`;
@@ -64,13 +42,20 @@ export function formatReportText(report: Report): string {
   const out = [
     ...(warning === null ? [] : [warning, '']),
     reportTitle(report),
-    ...SECTIONS.flatMap((s) => ['', s.title, table(report.perDay, report.total, s.columns)]),
+    ...(report.perDay.length === 0 ? ['', 'Nothing was logged in this window.'] : []),
+    ...dailyTables(report).flatMap((t) => ['', t.title, ...table(t, report)]),
     `Failed payments by reason: ${failureLine(report.total)}`,
     '',
+    ...[
+      cohortTable(report),
+      ...sessionEndTables(report),
+      ...answerTables(report).filter((t) => t.id !== 'delivery'),
+    ].flatMap((t) => [t.title, ...table(t, report), '']),
     ...deliveryText(report.delivery),
     '',
-    'Most asked (normalised questions)',
-    ...list(report.topQuestions),
+    ...((t: Table) => [t.title, ...(t.rows.length === 0 ? ['  (none)'] : table(t, report))])(
+      topicTable(report),
+    ),
     '',
     'Top keywords',
     ...list(report.topKeywords),
@@ -80,18 +65,33 @@ export function formatReportText(report: Report): string {
   return `${out.join('\n')}\n`;
 }
 
-function table(days: readonly DayFigures[], total: Figures, columns: readonly Column[]): string {
-  const rows = [
-    ['day', ...columns.map(([h]) => h)],
-    ...days.map((d) => [d.day, ...columns.map(([, cell]) => cell(d))]),
-    ['total', ...columns.map(([, cell]) => cell(total))],
-  ];
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+/**
+ * An aligned table. A per-day table gets, between its rows, one line per run of days with nothing
+ * logged, so no row of zeros is printed.
+ */
+function table(t: Table, report: Report): string[] {
+  const all = [t.head, ...t.rows, ...(t.foot ? [t.foot] : [])];
+  const widths = t.head.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
   const line = (r: string[]) =>
-    r.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
-  const [head, ...body] = rows;
+    r
+      .map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
   const rule = widths.map((w) => '-'.repeat(w)).join('  ');
-  return [line(head ?? []), rule, ...body.slice(0, -1).map(line), rule, line(body.at(-1) ?? [])].join('\n');
+  const body: string[] = [];
+  const runs = t.days ? [...report.emptyDays] : [];
+  const gap = (before: string | null) => {
+    while (runs.length > 0 && (before === null || (runs[0]?.from ?? '') < before)) {
+      const r = runs.shift();
+      if (r) body.push(`  (nothing logged: ${emptyRunText(r)}${r.days > 1 ? `, ${r.days} days` : ''})`);
+    }
+  };
+  t.rows.forEach((r, i) => {
+    gap(t.days?.[i] ?? null);
+    body.push(line(r));
+  });
+  gap(null);
+  return [line(t.head), rule, ...body, ...(t.foot ? [rule, line(t.foot)] : [])];
 }
 
 function list(items: readonly { text: string; count: number }[]): string[] {
@@ -109,18 +109,6 @@ function knowledgeLines(k: KnowledgeFigures): string[] {
     'Questions no passage covered (write passages for these)',
     ...list(k.uncovered),
   ];
-}
-
-function num(n: number): string {
-  return String(n);
-}
-
-function pct(r: number | null): string {
-  return r === null ? '-' : `${Math.round(r * 100)}%`;
-}
-
-function ms(v: number | null): string {
-  return v === null ? '-' : String(Math.round(v));
 }
 
 function formatOffset(minutes: number): string {

@@ -12,18 +12,40 @@
 //   active on at least one day of D+1..D+7. A cohort's figure is null until its follow-up days are
 //   all over (D+1, resp. D+7, before today), and when the cohort is empty. The total pools every
 //   cohort of the window whose figure is known: retained users / cohort users.
-// - Questions, latency, deadline cuts and cache hits count USSD questions (channel 'ussd'), whatever
-//   their outcome; /api/query questions are counted apart (apiQuestions). Tokens count both channels.
-//   Latency percentiles are nearest-rank over latency_ms. Questions per user = questions / dialers.
+// - Sessions per user = sessions / dialers; questions per user = questions / dialers.
+// - Questions, deadline cuts and cache hits count USSD questions (channel 'ussd'), whatever their
+//   outcome; /api/query questions are counted apart (apiQuestions). Tokens count both channels.
+//   What became of them (answered by source, failed by kind) and latency per source: answers.ts.
 // - Helpful rate = helpful ratings / ratings given that day.
 // - The paid tier's funnel (offered, accepted, asked to pay, paid, revenue, conversion): funnel.ts.
-// - Topics: the most frequent normalised questions and keywords (EN + SW stopwords removed) of the window.
+// - Retention cohorts by week and where sessions end: engagement.ts.
+// - Topics: the window's questions grouped as one question asked in other words, noise left out,
+//   with their helpful rate (topics.ts); keywords with EN + SW stopwords removed.
+// - perDay lists the days on which something was logged; the others are runs in emptyDays (the
+//   text and the JSON collapse them; the page's charts draw them as points at zero).
+// Every query is in sql.ts.
 import type { Database } from 'better-sqlite3';
 import { devSecretSince } from '../log/meta.ts';
+import { type AnswerFigures, answerFigures } from './answers.ts';
+import { collapseDays, type EmptyDays } from './days.ts';
 import { type DeliveryFigures, deliveryFigures } from './delivery.ts';
-import { buildFunnel, emptyFunnel, type FunnelFigures } from './funnel.ts';
+import { type Cohort, type NewUsersRow, type SessionEnds, sessionEnds, weeklyCohorts } from './engagement.ts';
+import { type Acc, type DayFigures, emptyAcc, type Figures, toFigures } from './figures.ts';
+import { buildFunnel, emptyFunnel } from './funnel.ts';
 import { type KnowledgeFigures, knowledgeFigures } from './knowledge.ts';
-import { keywords, normaliseQuestion, type TopicCount, topCounts } from './topics.ts';
+import { SQL } from './sql.ts';
+import {
+  type AskedQuestion,
+  keywords,
+  normaliseQuestion,
+  type TopicCount,
+  type TopicGroup,
+  topCounts,
+  topicGroups,
+} from './topics.ts';
+
+export type { DayFigures, Figures } from './figures.ts';
+export { percentile } from './figures.ts';
 
 export interface ReportOptions {
   days: number;
@@ -33,43 +55,23 @@ export interface ReportOptions {
   top?: number;
 }
 
-export interface Figures extends FunnelFigures {
-  dialers: number;
-  sessions: number;
-  newUsers: number;
-  returningUsers: number;
-  retentionD1: number | null;
-  retentionD7: number | null;
-  questions: number;
-  apiQuestions: number;
-  questionsPerUser: number | null;
-  latencyP50Ms: number | null;
-  latencyP95Ms: number | null;
-  deadlineCuts: number;
-  cacheHits: number;
-  rated: number;
-  helpful: number;
-  helpfulRate: number | null;
-  quotaHits: number;
-  tokensIn: number;
-  tokensOut: number;
-  tokens: number;
-}
-
-export interface DayFigures extends Figures {
-  /** Local calendar day, YYYY-MM-DD. */
-  day: string;
-}
-
 export interface Report {
   generatedAt: number;
   tzOffsetMinutes: number;
   days: number;
   from: string;
   to: string;
+  /** The days with something logged, oldest first. */
   perDay: DayFigures[];
+  /** The runs of days with nothing logged. */
+  emptyDays: EmptyDays[];
   total: Figures;
-  topQuestions: TopicCount[];
+  /** Answer sources, latency per source, failures by kind (answers.ts). */
+  answers: AnswerFigures;
+  /** Retention by the week phones were first seen (engagement.ts). */
+  cohorts: Cohort[];
+  sessionEnds: SessionEnds;
+  topQuestions: TopicGroup[];
   topKeywords: TopicCount[];
   /** When the file was first written with the development PHONE_HASH_SECRET, or null (issue 15). */
   devPhoneHashSecretSince: number | null;
@@ -89,47 +91,21 @@ export function buildReport(db: Database, options: ReportOptions): Report {
   const range = { off, start: first * DAY_MS - off, end: (today + 1) * DAY_MS - off };
   const dayOf = (d: number) => new Date(d * DAY_MS).toISOString().slice(0, 10);
   const q = <T>(sql: string) => db.prepare(sql).all(range) as T[];
-  const inRange = (col: string) => `${col} >= @start AND ${col} < @end`;
-  // better-sqlite3 binds JS numbers as REAL: the cast keeps the division an integer one.
-  const dayCol = (col: string) => `(${col} + CAST(@off AS INTEGER)) / ${DAY_MS}`;
 
   const acc = new Map<number, Acc>();
   for (let d = first; d <= today; d++) acc.set(d, emptyAcc());
   const at = (d: number) => acc.get(d) ?? emptyAcc();
-
-  // Engagement: sessions started per day.
-  for (const r of q<{ d: number; n: number }>(
-    `SELECT ${dayCol('first_at')} AS d, count(*) AS n FROM sessions WHERE ${inRange('first_at')} GROUP BY d`,
-  ))
-    at(r.d).sessions = r.n;
-  // Dialers, and the new users of each day with their return: counted by SQLite, whose temporary
-  // B-trees spill to disk, rather than in maps of phones (a million sessions needed 340 MB of heap).
-  for (const r of q<{ d: number; n: number }>(
-    `SELECT d, count(*) AS n FROM (
-       SELECT DISTINCT phone_hash, ${dayCol('first_at')} AS d FROM sessions WHERE ${inRange('first_at')}
-     ) GROUP BY d`,
-  ))
-    at(r.d).dialers = r.n;
   const total = emptyAcc();
-  total.dialers =
-    q<{ n: number }>(`SELECT count(DISTINCT phone_hash) AS n FROM sessions WHERE ${inRange('first_at')}`)[0]
-      ?.n ?? 0;
-  // A new user's first session ever is in the range; the range's (first_at, phone_hash) index
-  // answers every part (migration 4).
-  for (const r of q<{ d: number; n: number; back1: number; back7: number }>(
-    `WITH active AS MATERIALIZED (
-       SELECT DISTINCT phone_hash AS p, ${dayCol('first_at')} AS d FROM sessions WHERE ${inRange('first_at')}
-     ), firsts AS MATERIALIZED (
-       SELECT phone_hash AS p, ${dayCol('min(first_at)')} AS d FROM sessions
-       WHERE first_at < @end AND phone_hash IN (SELECT p FROM active)
-       GROUP BY phone_hash HAVING min(first_at) >= @start
-     )
-     SELECT d, count(*) AS n, sum(back1) AS back1, sum(back7) AS back7 FROM (
-       SELECT f.d AS d, max(a.d = f.d + 1) AS back1, max(a.d BETWEEN f.d + 1 AND f.d + 7) AS back7
-       FROM firsts f JOIN active a ON a.p = f.p
-       GROUP BY f.p
-     ) GROUP BY d`,
-  )) {
+
+  // Engagement.
+  for (const r of q<{ d: number; n: number }>(SQL.sessionsPerDay)) {
+    at(r.d).sessions = r.n;
+    total.sessions += r.n;
+  }
+  for (const r of q<{ d: number; n: number }>(SQL.dialersPerDay)) at(r.d).dialers = r.n;
+  total.dialers = q<{ n: number }>(SQL.dialers)[0]?.n ?? 0;
+  const newUsers = q<NewUsersRow>(SQL.newUsers);
+  for (const r of newUsers) {
     const a = at(r.d);
     a.newUsers = r.n;
     total.newUsers += r.n;
@@ -145,12 +121,9 @@ export function buildReport(db: Database, options: ReportOptions): Report {
     }
   }
 
-  // Answers: counts, latency, tokens.
-  for (const r of q<{ d: number; u: number; a: number; c: number; h: number; ti: number; to: number }>(
-    `SELECT ${dayCol('at')} AS d, sum(channel = 'ussd') AS u, sum(channel = 'api') AS a,
-       sum(channel = 'ussd' AND deadline_cut) AS c, sum(channel = 'ussd' AND cache_hit) AS h,
-       sum(tokens_in) AS ti, sum(tokens_out) AS "to"
-     FROM questions WHERE ${inRange('at')} GROUP BY d`,
+  // Answers: counts, tokens, sources, failures, latency.
+  for (const r of q<{ d: number; u: number; a: number; c: number; h: number; ti: number; tout: number }>(
+    SQL.questionsPerDay,
   )) {
     for (const x of [at(r.d), total]) {
       x.questions += r.u;
@@ -158,19 +131,18 @@ export function buildReport(db: Database, options: ReportOptions): Report {
       x.deadlineCuts += r.c;
       x.cacheHits += r.h;
       x.tokensIn += r.ti;
-      x.tokensOut += r.to;
+      x.tokensOut += r.tout;
     }
   }
-  for (const r of q<{ d: number; ms: number }>(
-    `SELECT ${dayCol('at')} AS d, latency_ms AS ms FROM questions
-     WHERE channel = 'ussd' AND ${inRange('at')} ORDER BY latency_ms`,
-  )) {
-    at(r.d).latencies.push(r.ms);
-    total.latencies.push(r.ms);
+  const answers = answerFigures(db, range);
+  for (const [d, counts] of answers.byDay) {
+    const a = at(d);
+    a.answers = counts;
+    a.modelP50Ms = counts.modelP50Ms;
+    a.modelP95Ms = counts.modelP95Ms;
   }
-  for (const r of q<{ d: number; n: number; h: number }>(
-    `SELECT ${dayCol('at')} AS d, count(*) AS n, sum(helpful) AS h FROM feedback WHERE ${inRange('at')} GROUP BY d`,
-  )) {
+  total.answers = answers.total;
+  for (const r of q<{ d: number; n: number; h: number }>(SQL.helpfulPerDay)) {
     for (const x of [at(r.d), total]) {
       x.rated += r.n;
       x.helpful += r.h;
@@ -178,85 +150,35 @@ export function buildReport(db: Database, options: ReportOptions): Report {
   }
 
   // Paid tier: quota hits here, the funnel in funnel.ts.
-  for (const r of q<{ d: number; qh: number }>(
-    `SELECT ${dayCol('at')} AS d, count(*) AS qh FROM tier_events
-     WHERE event = 'quota-hit' AND ${inRange('at')} GROUP BY d`,
-  )) {
+  for (const r of q<{ d: number; qh: number }>(SQL.quotaHitsPerDay)) {
     for (const x of [at(r.d), total]) x.quotaHits += r.qh;
   }
   const funnel = buildFunnel(db, range);
-  for (const a of acc.values()) a.returningUsers = a.dialers - a.newUsers;
-  total.sessions = [...acc.values()].reduce((s, a) => s + a.sessions, 0);
-  total.returningUsers = total.dialers - total.newUsers;
 
-  const asked = q<{ question: string }>(`SELECT question FROM questions WHERE ${inRange('at')}`).map((r) =>
-    normaliseQuestion(r.question),
-  );
+  const asked = q<AskedQuestion>(SQL.questionsRated);
   const top = options.top ?? 10;
+  const all = [...acc].map(([d, a]) => ({
+    day: dayOf(d),
+    ...toFigures(a, funnel.byDay.get(d) ?? emptyFunnel()),
+  }));
   return {
     generatedAt: now,
     tzOffsetMinutes,
     days,
     from: dayOf(first),
     to: dayOf(today),
-    perDay: [...acc].map(([d, a]) => ({
-      day: dayOf(d),
-      ...figures(a),
-      ...(funnel.byDay.get(d) ?? emptyFunnel()),
-    })),
-    total: { ...figures(total), ...funnel.total },
-    topQuestions: topCounts(asked, top),
+    ...collapseDays(all),
+    total: toFigures(total, funnel.total),
+    answers: answers.window,
+    cohorts: weeklyCohorts(newUsers, first, today),
+    sessionEnds: sessionEnds(db, range),
+    topQuestions: topicGroups(asked, top),
     topKeywords: topCounts(
-      asked.flatMap((text) => keywords(text)),
+      asked.flatMap((r) => keywords(normaliseQuestion(r.question))),
       top,
     ),
     devPhoneHashSecretSince: devSecretSince(db),
     knowledge: knowledgeFigures(db, range, top),
     delivery: deliveryFigures(db, range),
   };
-}
-
-/** Nearest-rank percentile of ascending values; null when there are none. */
-export function percentile(sorted: readonly number[], p: number): number | null {
-  if (sorted.length === 0) return null;
-  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? null;
-}
-
-type Acc = Omit<
-  Figures,
-  | keyof FunnelFigures
-  | 'retentionD1'
-  | 'retentionD7'
-  | 'questionsPerUser'
-  | 'latencyP50Ms'
-  | 'latencyP95Ms'
-  | 'helpfulRate'
-  | 'tokens'
-> & { d1Cohort: number; d1Kept: number; d7Cohort: number; d7Kept: number; latencies: number[] };
-
-function emptyAcc(): Acc {
-  return {
-    ...{ dialers: 0, sessions: 0, newUsers: 0, returningUsers: 0, questions: 0, apiQuestions: 0 },
-    ...{ deadlineCuts: 0, cacheHits: 0, rated: 0, helpful: 0, quotaHits: 0 },
-    ...{ tokensIn: 0, tokensOut: 0, d1Cohort: 0, d1Kept: 0, d7Cohort: 0, d7Kept: 0 },
-    latencies: [],
-  };
-}
-
-function figures(a: Acc): Omit<Figures, keyof FunnelFigures> {
-  const { d1Cohort, d1Kept, d7Cohort, d7Kept, latencies, ...counts } = a;
-  return {
-    ...counts,
-    retentionD1: ratio(d1Kept, d1Cohort),
-    retentionD7: ratio(d7Kept, d7Cohort),
-    questionsPerUser: ratio(a.questions, a.dialers),
-    latencyP50Ms: percentile(latencies, 50),
-    latencyP95Ms: percentile(latencies, 95),
-    helpfulRate: ratio(a.helpful, a.rated),
-    tokens: a.tokensIn + a.tokensOut,
-  };
-}
-
-function ratio(n: number, d: number): number | null {
-  return d === 0 ? null : n / d;
 }

@@ -1,5 +1,7 @@
-// What people ask about: questions normalised for counting, and their keywords with English and
-// Swahili stopwords removed (the service's two launch languages). Pure functions, no I/O.
+// What people ask about: questions normalised for counting, their keywords with English and
+// Swahili stopwords removed (the service's two launch languages), and the topics: the same question
+// asked in different words or cases counted as one, with its helpful rate, and what is not a
+// question ("1", "a b c d": menu keys and mashing, issue 16 item 9) left out. Pure, no I/O.
 
 export interface TopicCount {
   text: string;
@@ -42,4 +44,98 @@ export function topCounts(values: Iterable<string>, n: number): TopicCount[] {
     .map(([text, count]) => ({ text, count }))
     .sort((a, b) => b.count - a.count || (a.text < b.text ? -1 : a.text > b.text ? 1 : 0))
     .slice(0, n);
+}
+
+/** A group of questions asked the same way: its most asked wording, and how they were rated. */
+export interface TopicGroup extends TopicCount {
+  /** Distinct wordings counted in the group. */
+  variants: number;
+  /** Ratings given to its answers, and how many said helpful. */
+  rated: number;
+  helpful: number;
+  helpfulRate: number | null;
+}
+
+export interface AskedQuestion {
+  question: string;
+  rated: number;
+  helpful: number;
+}
+
+/** A topic's wording is cut to this, at a word (a 500-character question printed whole: issue 16.9). */
+export const TOPIC_MAX_CHARS = 60;
+
+// Kept in the grouping key although stopwords: "when to plant maize" is not "how to plant maize".
+const DISTINGUISHING = new Set(['when', 'where', 'why', 'who', 'lini', 'wapi', 'nani']);
+
+/**
+ * The key that groups wordings of one question: its keywords, stemmed and sorted, with the
+ * question words that change its meaning. '' for what is not a question (no keyword at all).
+ */
+export function topicKey(question: string): string {
+  const content = keywords(question);
+  if (content.length === 0) return '';
+  const asks = normaliseQuestion(question)
+    .split(' ')
+    .filter((w) => DISTINGUISHING.has(w));
+  return [...new Set([...content.map(stem), ...asks])].sort().join(' ');
+}
+
+/** The `n` most asked topics, most asked first, ties by wording. */
+export function topicGroups(asked: Iterable<AskedQuestion>, n: number): TopicGroup[] {
+  const groups = new Map<
+    string,
+    { count: number; rated: number; helpful: number; wordings: Map<string, number> }
+  >();
+  for (const q of asked) {
+    const key = topicKey(q.question);
+    if (key === '') continue;
+    const g = groups.get(key) ?? { count: 0, rated: 0, helpful: 0, wordings: new Map<string, number>() };
+    g.count += 1;
+    g.rated += q.rated;
+    g.helpful += q.helpful;
+    const wording = normaliseQuestion(q.question);
+    g.wordings.set(wording, (g.wordings.get(wording) ?? 0) + 1);
+    groups.set(key, g);
+  }
+  return [...groups.values()]
+    .map((g) => ({
+      text: shorten(mostAsked(g.wordings)),
+      count: g.count,
+      variants: g.wordings.size,
+      rated: g.rated,
+      helpful: g.helpful,
+      helpfulRate: g.rated === 0 ? null : g.helpful / g.rated,
+    }))
+    .sort((a, b) => b.count - a.count || (a.text < b.text ? -1 : a.text > b.text ? 1 : 0))
+    .slice(0, n);
+}
+
+/** `text` cut at a word to TOPIC_MAX_CHARS, with an ellipsis when cut. */
+export function shorten(text: string): string {
+  if (text.length <= TOPIC_MAX_CHARS) return text;
+  const cut = text.slice(0, TOPIC_MAX_CHARS);
+  const space = cut.lastIndexOf(' ');
+  return `${(space > TOPIC_MAX_CHARS / 2 ? cut.slice(0, space) : cut).trimEnd()}…`;
+}
+
+/** "plants" and "plant", "diseases" and "disease" are one word for grouping. */
+function stem(word: string): string {
+  return word.length > 4 && word.endsWith('s') && !word.endsWith('ss') ? word.slice(0, -1) : word;
+}
+
+/** The most frequent wording; ties: the shortest, then the first alphabetically. */
+function mostAsked(wordings: Map<string, number>): string {
+  let best = '';
+  let bestCount = 0;
+  for (const [w, c] of wordings) {
+    if (
+      c > bestCount ||
+      (c === bestCount && (w.length < best.length || (w.length === best.length && w < best)))
+    ) {
+      best = w;
+      bestCount = c;
+    }
+  }
+  return best;
 }

@@ -1,0 +1,103 @@
+// Every query of the report's engagement, answers and topics sections, in one place, so a second
+// driver of the log (PostgreSQL) has one file to read. Plain standard SQL only: CASE rather than
+// SQLite's boolean arithmetic, window functions for percentiles, integer division for local days.
+// Parameters: @start and @end (epoch ms, the window), @off (the local offset, ms). Texts only: this
+// file runs nothing.
+
+const DAY_MS = 86_400_000;
+
+/** The local calendar day (days since the epoch) of an epoch-ms column. */
+// better-sqlite3 binds JS numbers as REAL: the cast keeps the division an integer one.
+export const day = (col: string) => `(${col} + CAST(@off AS INTEGER)) / ${DAY_MS}`;
+export const inRange = (col: string) => `${col} >= @start AND ${col} < @end`;
+/** 1 when `cond` holds, else 0: summed, a count (standard for SQLite's `sum(a = b)`). */
+export const flag = (cond: string) => `CASE WHEN ${cond} THEN 1 ELSE 0 END`;
+
+/** How a question was answered: knowledge is a model answer whose prompt carried passages. */
+const SOURCE = `CASE WHEN source = 'model' AND passages IS NOT NULL AND passages <> '[]' THEN 'knowledge'
+  ELSE source END`;
+/** 'ok' for an answer given (a stream cut at its length is given), else the failure's kind. */
+const OUTCOME = `CASE WHEN outcome IN ('ok', 'cut') THEN 'ok' ELSE outcome END`;
+const USSD_IN_RANGE = `channel = 'ussd' AND ${inRange('at')}`;
+
+/**
+ * Nearest-rank p50 and p95 of `ms` per `key` (rank ceil(p·n/100), in integers) over `rows`, a
+ * query with columns key and ms.
+ */
+const percentiles = (rows: string) => `
+  SELECT key, count(*) AS n,
+    max(CASE WHEN rn = (50 * total + 99) / 100 THEN ms END) AS p50,
+    max(CASE WHEN rn = (95 * total + 99) / 100 THEN ms END) AS p95
+  FROM (
+    SELECT key, ms, row_number() OVER (PARTITION BY key ORDER BY ms) AS rn,
+      count(*) OVER (PARTITION BY key) AS total
+    FROM (${rows}) r
+  ) ranked GROUP BY key`;
+
+export const SQL = {
+  sessionsPerDay: `SELECT ${day('first_at')} AS d, count(*) AS n FROM sessions WHERE ${inRange('first_at')} GROUP BY ${day('first_at')}`,
+  dialersPerDay: `SELECT d, count(*) AS n FROM (
+      SELECT DISTINCT phone_hash, ${day('first_at')} AS d FROM sessions WHERE ${inRange('first_at')}
+    ) a GROUP BY d`,
+  dialers: `SELECT count(DISTINCT phone_hash) AS n FROM sessions WHERE ${inRange('first_at')}`,
+  /**
+   * The phones first seen in the window, by their first day, with how many were back on the next
+   * day, within 7 days and within 28 (any session on D+1, D+1..D+7, D+1..D+28). The range's
+   * (first_at, phone_hash) index answers every part (migration 4); SQLite's temporary B-trees
+   * spill to disk, where maps of phones in JS needed 340 MB of heap for a million sessions.
+   */
+  newUsers: `WITH active AS MATERIALIZED (
+      SELECT DISTINCT phone_hash AS p, ${day('first_at')} AS d FROM sessions WHERE ${inRange('first_at')}
+    ), firsts AS MATERIALIZED (
+      SELECT phone_hash AS p, ${day('min(first_at)')} AS d FROM sessions
+      WHERE first_at < @end AND phone_hash IN (SELECT p FROM active)
+      GROUP BY phone_hash HAVING min(first_at) >= @start
+    )
+    SELECT d, count(*) AS n, sum(back1) AS back1, sum(back7) AS back7, sum(back28) AS back28 FROM (
+      SELECT f.d AS d, max(${flag('a.d = f.d + 1')}) AS back1,
+        max(${flag('a.d BETWEEN f.d + 1 AND f.d + 7')}) AS back7,
+        max(${flag('a.d BETWEEN f.d + 1 AND f.d + 28')}) AS back28
+      FROM firsts f JOIN active a ON a.p = f.p
+      GROUP BY f.p, f.d
+    ) per_phone GROUP BY d`,
+  /** Where the window's sessions ended: their last screen and hop count (capped at 10). */
+  sessionEnds: `SELECT coalesce(last_screen, '(none)') AS screen,
+      CASE WHEN hops >= 10 THEN 10 ELSE hops END AS hops, count(*) AS n
+    FROM sessions WHERE ${inRange('first_at')}
+    GROUP BY coalesce(last_screen, '(none)'), CASE WHEN hops >= 10 THEN 10 ELSE hops END`,
+
+  /** Questions per day by channel, deadline cuts, cache hits and tokens. */
+  questionsPerDay: `SELECT ${day('at')} AS d, sum(${flag("channel = 'ussd'")}) AS u, sum(${flag("channel = 'api'")}) AS a,
+      sum(${flag("channel = 'ussd' AND deadline_cut <> 0")}) AS c, sum(${flag("channel = 'ussd' AND cache_hit <> 0")}) AS h,
+      sum(tokens_in) AS ti, sum(tokens_out) AS tout
+    FROM questions WHERE ${inRange('at')} GROUP BY ${day('at')}`,
+  /** USSD questions per day by source (answered) or failure kind (failed). */
+  outcomesPerDay: `SELECT d, src, oc, count(*) AS n FROM (
+      SELECT ${day('at')} AS d, ${SOURCE} AS src, ${OUTCOME} AS oc FROM questions WHERE ${USSD_IN_RANGE}
+    ) q GROUP BY d, src, oc`,
+  /** The model's answers (knowledge included) per day: p50 and p95 of the whole answer. */
+  modelLatencyPerDay: percentiles(
+    `SELECT ${day('at')} AS key, latency_ms AS ms FROM questions
+     WHERE ${USSD_IN_RANGE} AND source = 'model' AND ${OUTCOME} = 'ok'`,
+  ),
+  /** Answers given, by source: time to the first words (cache and FAQ: the whole answer)… */
+  firstScreenBySource: percentiles(
+    `SELECT ${SOURCE} AS key, coalesce(ttft_ms, latency_ms) AS ms FROM questions
+     WHERE ${USSD_IN_RANGE} AND ${OUTCOME} = 'ok'`,
+  ),
+  /** …and to the whole answer. */
+  wholeBySource: percentiles(
+    `SELECT ${SOURCE} AS key, latency_ms AS ms FROM questions WHERE ${USSD_IN_RANGE} AND ${OUTCOME} = 'ok'`,
+  ),
+  /** Failed USSD questions by kind: p50 and p95 of the time the asker waited for the failure. */
+  failureLatency: percentiles(
+    `SELECT outcome AS key, latency_ms AS ms FROM questions WHERE ${USSD_IN_RANGE} AND ${OUTCOME} <> 'ok'`,
+  ),
+  helpfulPerDay: `SELECT ${day('at')} AS d, count(*) AS n, sum(helpful) AS h FROM feedback WHERE ${inRange('at')} GROUP BY ${day('at')}`,
+  quotaHitsPerDay: `SELECT ${day('at')} AS d, count(*) AS qh FROM tier_events
+    WHERE event = 'quota-hit' AND ${inRange('at')} GROUP BY ${day('at')}`,
+  /** Every question of the window (both channels) with its ratings, for the topics. */
+  questionsRated: `SELECT q.question AS question, count(f.id) AS rated, coalesce(sum(f.helpful), 0) AS helpful
+    FROM questions q LEFT JOIN feedback f ON f.question_id = q.id
+    WHERE ${inRange('q.at')} GROUP BY q.id, q.question`,
+} as const;
