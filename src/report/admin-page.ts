@@ -3,9 +3,11 @@
 // conversion. One self-contained document: no scripts, no external assets (the icon is an empty
 // data: URL, or browsers ask /favicon.ico, a 404), no build step. Pure.
 import { adminBanner } from './admin-banner.ts';
+import { everyDay } from './days.ts';
 import { conversion } from './funnel-text.ts';
 import type { DayFigures, Report } from './report.ts';
-import { reportTitle, SECTIONS } from './report-text.ts';
+import { reportTitle } from './report-text.ts';
+import { allTables } from './tables.ts';
 
 export interface PageLinks {
   /** URL of the JSON report for the same window. */
@@ -15,7 +17,7 @@ export interface PageLinks {
 }
 
 export function renderAdminPage(report: Report, links: PageLinks): string {
-  const days = report.perDay;
+  const days = everyDay(report);
   const charts = [
     barChart(
       'Daily users (dark: new, light: returning)',
@@ -39,11 +41,11 @@ export function renderAdminPage(report: Report, links: PageLinks): string {
       1,
     ),
   ];
-  const tables = SECTIONS.map(
-    (s) => `<h2>${esc(s.title)}</h2>
-<table><thead><tr><th>day</th>${s.columns.map(([h]) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>
-${days.map((d) => `<tr><td>${d.day}</td>${s.columns.map(([, cell]) => `<td>${esc(cell(d))}</td>`).join('')}</tr>`).join('\n')}
-</tbody><tfoot><tr><th>total</th>${s.columns.map(([, cell]) => `<th>${esc(cell(report.total))}</th>`).join('')}</tr></tfoot></table>`,
+  const tables = allTables(report).map(
+    (t) => `<h2>${esc(t.title)}</h2>
+<table><thead><tr>${t.head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>
+${t.rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('\n')}
+</tbody>${t.foot ? `<tfoot><tr>${t.foot.map((c) => `<th>${esc(c)}</th>`).join('')}</tr></tfoot>` : ''}</table>`,
   );
   const topics = (title: string, items: Report['topKeywords']) =>
     `<h2>${esc(title)}</h2><ol>${items.map((i) => `<li>${esc(i.text)} <small>(${i.count})</small></li>`).join('') || '<li>none yet</li>'}</ol>`;
@@ -63,7 +65,6 @@ ${adminBanner(report)}
 <p>${windows} · <a href="${esc(links.json)}">JSON</a></p>
 <div class="charts">${charts.join('\n')}</div>
 ${tables.join('\n')}
-${topics('Most asked', report.topQuestions)}
 ${topics('Top keywords', report.topKeywords)}
 </body></html>
 `;

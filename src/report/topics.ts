@@ -124,15 +124,12 @@ function stem(word: string): string {
   return word.length > 4 && word.endsWith('s') && !word.endsWith('ss') ? word.slice(0, -1) : word;
 }
 
-/** The most frequent wording; ties: the shortest, then the first alphabetically. */
+/** The most frequent wording; ties: the first alphabetically (stable whatever the rows' order). */
 function mostAsked(wordings: Map<string, number>): string {
   let best = '';
   let bestCount = 0;
   for (const [w, c] of wordings) {
-    if (
-      c > bestCount ||
-      (c === bestCount && (w.length < best.length || (w.length === best.length && w < best)))
-    ) {
+    if (c > bestCount || (c === bestCount && w < best)) {
       best = w;
       bestCount = c;
     }

@@ -83,15 +83,14 @@ describe('admin page', () => {
     const res = await mount().request('/admin', bearer(TOKEN));
     expect(res.headers.get('content-type')).toMatch(/text\/html/);
     const html = await res.text();
-    const total = (section: string) =>
-      html.split(section)[1]?.match(/<tfoot><tr><th>total<\/th>(.*?)<\/tr>/)?.[1];
-    // dialers 3, sessions 3, new 3, returning 0, retention -, -, questions 1, q/user 0.33
+    const total = (section: string) => html.split(section)[1]?.match(/<tfoot><tr>(.*?)<\/tr>/)?.[1];
+    // dialers 3, sessions 3, new 3, returning 0, retention -, -, sessions/user 1, questions 1, q/user 0.33
     expect(total('Do users engage?')).toBe(
-      ['3', '3', '3', '0', '-', '-', '1', '0.33'].map((c) => `<th>${c}</th>`).join(''),
+      ['total', '3', '3', '3', '0', '-', '-', '1.00', '1', '0.33'].map((c) => `<th>${c}</th>`).join(''),
     );
     // quota hits 0; 1 phone offered (quota screen), 1 accepted, nothing paid: conversion by intent
     expect(total('Will they pay?')).toBe(
-      ['0', '1', '1/0', '1', '0', '0', '0', '0', '0', '0', '100% intent']
+      ['total', '0', '1', '1/0', '1', '0', '0', '0', '0', '0', '0', '100% intent']
         .map((c) => `<th>${c}</th>`)
         .join(''),
     );

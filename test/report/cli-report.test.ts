@@ -39,7 +39,9 @@ describe.concurrent('npm run report', () => {
     expect(r.code).toBe(0);
     const json = JSON.parse(r.stdout);
     expect(json).toMatchObject({ days: 2, tzOffsetMinutes: 0, total: { dialers: 1, sessions: 1 } });
-    expect(json.perDay).toHaveLength(2);
+    // Yesterday had nothing logged: collapsed out of perDay into emptyDays.
+    expect(json.perDay).toHaveLength(1);
+    expect(json.emptyDays).toEqual([expect.objectContaining({ days: 1 })]);
   });
 
   it.each([

@@ -67,6 +67,14 @@ const MPESA: Step[] = [
   ['I', 'failed', local(2, 10, 1), why('insufficient')],
   ['I', 'requested', local(2, 10, 3)],
   ['I', 'failed', local(2, 10, 4), why('cancelled')],
+  // J: declines on the quota screen, then subscribes from My account and pays: one acceptance, no
+  // decline (accepted + declined never exceed offered).
+  ['J', 'offer', local(2, 11), quota],
+  ['J', 'decline', local(2, 11)],
+  ['J', 'offer', local(2, 12), menu],
+  ['J', 'accept', local(2, 12)],
+  ['J', 'requested', local(2, 12)],
+  ['J', 'paid', local(2, 12, 1), paid(20, 'RJ00000001')],
 ];
 
 // PAYMENTS_MODE=intent, rows as the gateway logged them before issue 14 (no `via`): the issue's
@@ -121,22 +129,22 @@ describe('the funnel with M-Pesa', () => {
     });
   });
 
-  it('counts day 2: G and I offered; H paid after midnight counts in day 2 revenue', () => {
+  it('counts day 2: G, I and J offered; H paid after midnight counts in day 2 revenue', () => {
     expect(funnelOf(report(mpesaFile.path).perDay[1])).toEqual({
-      ...{ offered: 2, offeredFromQuota: 1, offeredFromMenu: 1 }, // I; G
-      ...{ accepted: 1, declined: 1, askedToPay: 1 }, // I; G
-      ...{ paid: 0, failed: 1, expired: 0, failures: { cancelled: 1 } }, // I, last failure cancelled
-      ...{ revenue: 20, conversionRate: 0, conversionBasis: 'paid' }, // H
+      ...{ offered: 3, offeredFromQuota: 2, offeredFromMenu: 1 }, // I J (first offer); G
+      ...{ accepted: 2, declined: 1, askedToPay: 2 }, // I J; G (J accepted after all)
+      ...{ paid: 1, failed: 1, expired: 0, failures: { cancelled: 1 } }, // J; I, last failure cancelled
+      ...{ revenue: 40, conversionRate: 1 / 3, conversionBasis: 'paid' }, // H J
     });
   });
 
   it('counts the window: every phone once, at its first offer; no ratio above 100 %', () => {
     const total = report(mpesaFile.path).total;
     expect(funnelOf(total)).toEqual({
-      ...{ offered: 8, offeredFromQuota: 4, offeredFromMenu: 4 }, // A C E I; B D H G
-      ...{ accepted: 6, declined: 2, askedToPay: 6 }, // A B D E H I; C G
-      ...{ paid: 3, failed: 2, expired: 1, failures: { cancelled: 1, 'wrong-pin': 1 } },
-      ...{ revenue: 80, conversionRate: 3 / 8, conversionBasis: 'paid' },
+      ...{ offered: 9, offeredFromQuota: 5, offeredFromMenu: 4 }, // A C E I J; B D H G
+      ...{ accepted: 7, declined: 2, askedToPay: 7 }, // A B D E H I J; C G
+      ...{ paid: 4, failed: 2, expired: 1, failures: { cancelled: 1, 'wrong-pin': 1 } }, // A B H J; D I; E
+      ...{ revenue: 100, conversionRate: 4 / 9, conversionBasis: 'paid' }, // A B F H J
     });
     for (const f of [...report(mpesaFile.path).perDay, total]) {
       expect(f.accepted + f.declined).toBeLessThanOrEqual(f.offered);
@@ -147,7 +155,7 @@ describe('the funnel with M-Pesa', () => {
 
   it('prints the funnel with revenue and why payments failed', () => {
     const text = formatReportText(report(mpesaFile.path));
-    expect(text).toMatch(/total\s+0\s+8\s+4\/4\s+6\s+2\s+6\s+3\s+2\s+1\s+80\s+38%\n/);
+    expect(text).toMatch(/total\s+0\s+9\s+5\/4\s+7\s+2\s+7\s+4\s+2\s+1\s+100\s+44%\n/);
     expect(text).toContain('Failed payments by reason: cancelled 1, wrong-pin 1');
   });
 });
