@@ -77,6 +77,24 @@ describe('records survive what the cache does not', () => {
     expect((await phone('+254755000002')(gateway, ['', '2']))[1]).toBe(ACCOUNT_EN_FREE);
   });
 
+  it('the embedded default killed (SIGKILL) the moment the user was told: both kept', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ussd-durable-'));
+    dirs.push(dir);
+    const env = { DATABASE_PATH: join(dir, 'ussd.db') };
+    const dial = phone('+254755000004');
+    gateway = await startGateway(env);
+    await chooseSwahiliAndSubscribe(gateway, dial);
+    // No drain, no flush: what the user was told had to be on disk already.
+    const killed = gateway.child;
+    await new Promise((resolve) => {
+      killed.once('exit', resolve);
+      killed.kill('SIGKILL');
+    });
+    await gateway.stop();
+    gateway = await startGateway(env);
+    expect(await remembered(gateway, dial)).toEqual(KEPT);
+  });
+
   it('Redis FLUSHALL: subscription and language kept', async () => {
     redis = await startRedisServer();
     const dial = phone('+254755000003');
