@@ -161,6 +161,20 @@ describe('paying by M-Pesa, faults', () => {
     expect((await gw.dial())[0]).toMatch(/^CON Payment received/);
   });
 
+  it('MPESA_ALLOWED_IPS: a callback from another address is refused and changes nothing; the query settles it', async () => {
+    const gw = await gateway({ env: { MPESA_ALLOWED_IPS: '196.201.214.0/24' } }); // not loopback
+    await gw.dial(['2', '2', '1']);
+    await until(() => gw.daraja.pushes.length === 1);
+    await gw.daraja.settled();
+    expect(gw.daraja.pushes[0]?.callbackStatuses).toEqual([403]);
+    expect(await status(gw)).toEqual(['pushed']);
+    expect(await paidSubscriptions(gw)).toBe(0);
+    await new Promise((r) => setTimeout(r, 250)); // MPESA_QUERY_AFTER_SECONDS (200 ms here)
+    await gw.mpesa().sweep();
+    expect(await status(gw)).toEqual(['paid']);
+    expect(await paidSubscriptions(gw)).toBe(1);
+  });
+
   it('the sweep works across processes on one file without doubling a push or a query', async () => {
     const gw = await gateway({ tuning: { pushDelayMs: 60_000 } }); // the pushes after the hops never come
     gw.daraja.set({ callbacks: 0 });

@@ -68,6 +68,8 @@ export interface PayGatewayOptions {
   /** Sessions' Redis (default the shared one, under a fresh prefix). */
   redisUrl?: string;
   tuning?: PaymentsSetupDeps['tuning'];
+  /** More variables for loadConfig (e.g. MPESA_ALLOWED_IPS). */
+  env?: Record<string, string>;
   /** Daraja's client's knobs (e.g. a short `timeoutMs`). */
   client?: PaymentsSetupDeps['client'];
   /** SMS configured: AT's SMS API is the fake on loopback (receipts go there). */
@@ -97,6 +99,7 @@ export async function startPayGateway(options: PayGatewayOptions = {}): Promise<
     MPESA_CALLBACK_URL: callbackUrl,
     MPESA_API_URL: daraja.url,
     ...(sms ? { AT_USERNAME: sms.username, AT_API_KEY: sms.apiKey, AT_API_URL: sms.url } : {}),
+    ...options.env,
   });
   const logger = silentLogger();
   const journey = loadJourney('menus', journeyFacts(config));
