@@ -86,6 +86,12 @@ export function createMpesaPayments(opts: MpesaPaymentsOptions): MpesaPayments {
   /** Pushes a payment it holds the claim of, once: a push started before is never sent again. */
   async function push(payment: PaymentRecord): Promise<void> {
     if (payment.pushStartedAt !== null || payment.msisdn === null) {
+      // Daraja may have made it: only its callback can tell (settle.ts adopts it), else a person
+      // with the M-Pesa statement. Said loudly, with what to look for.
+      logger.error(
+        { paymentId: payment.id, pushStartedAt: payment.pushStartedAt, amount: payment.amount },
+        '[payments] a push cut off by a stop: outcome unknown, not pushed again; reconcile if no callback comes',
+      );
       await settler.settle(
         payment,
         {

@@ -39,7 +39,8 @@ export async function startGateway(
   env: Record<string, string> = {},
   timeoutMs = 20_000,
 ): Promise<GatewayProcess> {
-  const port = await freePort();
+  // A given PORT is kept (a restart on the same address, a callback URL known in advance).
+  const port = env['PORT'] ? Number(env['PORT']) : await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'ussd-gw-'));
   const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'src/main.ts')], {
     cwd: PROJECT_ROOT,
