@@ -9,7 +9,10 @@
 // 404.001.03 "Invalid Access Token", 500.001.1001 "Wrong credentials", 500.003.02 "System is
 // busy"), the OAuth refusal (400.008.01 "Invalid Authentication passed"), and the query's answers
 // (ResultCode as a string; HTTP 500 500.001.1001 "The transaction is being processed" while the
-// phone has not answered). It imports nothing from vitest.
+// phone has not answered). The error bodies as developers met them: a wrong Password is 500.001.1001
+// "Wrong credentials" (safaricom/LNMOnlineAndroidSample#8, safaricom/mpesa-node-library#47), a bad
+// token HTTP 404 404.001.03 (LNMOnlineAndroidSample#11), a bad grant 400.008.02 (#34 there).
+// It imports nothing from vitest.
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
