@@ -11,6 +11,7 @@ import type { Deliveries } from '../delivery/delivery.ts';
 import { answerPageSeptets } from '../engine/render.ts';
 import { showAnswer } from '../engine/step.ts';
 import type { Effect, EngineState, Journey, StepContext, StoredSession } from '../engine/types.ts';
+import { render } from '../engine/view.ts';
 import type { Answerer } from '../inference/types.ts';
 import type { InteractionLog } from '../log/types.ts';
 import type { HopLogger } from '../logger.ts';
@@ -140,9 +141,18 @@ export function createEffects(deps: EffectDeps) {
     // Issue 14: the payment is recorded durably before the phone is told to expect the prompt;
     // when it cannot be, the phone is asked to dial again, and nothing is pushed. The same hop run
     // again (AT resent it after a timeout) is the same payment: one record, one push.
-    pay: (_effect, scope, result) =>
+    pay: (effect, scope, result) =>
       save(scope, result, async () => {
         const { hop, phoneKey, e164, arrivedAt } = scope;
+        // The system of record, not the cache, says whether the phone is to pay: a cached profile
+        // that missed a confirmation (a Redis failover lost the forget) must not sell it twice.
+        const { subscribedUntil } = await records.getPhone(phoneKey, within(scope));
+        if (subscribedUntil !== undefined && subscribedUntil > arrivedAt) {
+          scope.logger.warn('the cached profile missed a subscription: not asked to pay again');
+          result.profile.subscribedUntil = subscribedUntil;
+          alreadySubscribed(effect.offer, scope, result, subscribedUntil);
+          return;
+        }
         result.profile.payment = await payments.request({
           id: `pay:${hop.sessionId}:${createHash('sha256').update(hop.text).digest('base64url').slice(0, 16)}`,
           sessionId: hop.sessionId,
@@ -232,6 +242,15 @@ export function createEffects(deps: EffectDeps) {
         .catch((err: unknown) => scope.logger.warn({ err }, 'could not queue the SMS'));
     },
   };
+
+  /** The offer's "you are subscribed" screen instead of "check your phone". */
+  function alreadySubscribed(offer: string, scope: EffectScope, result: EffectResult, until: number) {
+    const screen = journey.screens.get(offer);
+    if (screen?.type !== 'offer') return;
+    const profile = { ...scope.ctx.profile, subscribedUntil: until };
+    result.state = { ...result.state, screen: screen.whenSubscribed, page: 0 };
+    result.reply = render(journey, result.state, { ...scope.ctx, profile }, null);
+  }
 
   /** The question in view when the hop began. */
   function questionInView(scope: EffectScope): string {

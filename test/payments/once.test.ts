@@ -44,6 +44,20 @@ describe('one accept, one push', () => {
     expect(await requested()).toHaveLength(1);
   });
 
+  it('a phone that has paid is not asked again when its cached profile missed it (a Redis failover)', async () => {
+    gw.daraja.set({ outcome: 'paid' });
+    await gw.dial(['2', '2', '1']);
+    await until(async () => (await gw.rows('payments'))[0]?.['status'] === 'paid');
+    await gw.store().cacheProfile(gw.hash(), {}); // the cache as a replica that missed the news has it
+    const [, , offer, accepted] = await gw.dial(['2', '2', '1']);
+    expect(offer).toMatch(/^CON Unlimited questions: 30 days/); // drawn from the stale cache
+    expect(accepted).toMatch(/^CON You are subscribed: unlimited questions until \d{1,2} \w{3}\./);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(gw.daraja.pushes).toHaveLength(1);
+    expect(await gw.rows('payments')).toHaveLength(1);
+    expect((await gw.dial(['2']))[1]).toMatch(/\nPlan: Subscribed until /); // the cache corrected
+  });
+
   it('a hop walking past the accept (text=2*2*1*1): one push', async () => {
     expect(await gw.hop('ATUid_w', '2*2*1*1')).toBe(CHECK_PHONE);
     expect(await gw.hop('ATUid_w2', '2*2*1*1*1')).toBe(CHECK_PHONE);
