@@ -74,10 +74,12 @@ function statements(file: OpenFile) {
     const reschedule = writer.prepare<[number, number, string]>(
       `UPDATE payments SET next_check_at = ?, queries = ?, claimed_until = 0 WHERE id = ? AND ${OPEN}`,
     );
-    // Paid is final; a late confirmation of a failed or expired payment is still the money.
+    // Paid is final; a late confirmation of a failed or expired payment is still the money, and
+    // news to a phone that was shown the failure (seen_at cleared: the next dial says it is paid).
     const paid = writer.prepare(
       `UPDATE payments SET status = 'paid', settled_at = @now, paid_amount = @amount, receipt = @receipt,
-         result_code = 0, result_desc = @resultDesc, failure = NULL, msisdn = NULL, claimed_until = 0
+         result_code = 0, result_desc = @resultDesc, failure = NULL, msisdn = NULL, claimed_until = 0,
+         seen_at = NULL
        WHERE id = @id AND status != 'paid'`,
     );
     const failed = writer.prepare(

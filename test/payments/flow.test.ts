@@ -127,6 +127,14 @@ describe('paying by M-Pesa', () => {
     expect(await subscriptions()).toEqual([]);
     expect((await gw.dial())[0]).toContain('did not go through: M-Pesa did not confirm it.');
     expect((await tier()).at(-1)).toEqual(['expired', 'expired']);
+    // The confirmation comes after all (the phone was told it failed): the money counts, and the
+    // next dial says so, once.
+    const push = gw.daraja.pushes[0] as NonNullable<(typeof gw.daraja.pushes)[0]>;
+    const confirmed = gw.daraja.callbackBody(push);
+    expect(await gw.daraja.post(push, confirmed)).toBe(200);
+    expect(await subscriptions()).toHaveLength(1);
+    expect((await gw.dial())[0]).toMatch(/^CON Payment received\. Unlimited questions until /);
+    expect((await gw.dial())[0]).toMatch(/^CON Welcome to Ask/);
   });
 
   it('the callback twice: one subscription, one paid step, both answered 200', async () => {

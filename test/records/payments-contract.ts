@@ -196,6 +196,11 @@ export function describePaymentsContract(name: string, makeHarness: () => Promis
       await store.markPaymentSeen(latest.id, soon());
       await store.markPaymentSeen(latest.id, soon());
       expect(await store.getPhone(h, soon())).toMatchObject({ paymentSeen: latest.id });
+      // Confirmed after all: news again, to be shown once more.
+      await store.settlePayment(latest.id, paid, T0 + 3_000, soon());
+      const after = await store.getPhone(h, soon());
+      expect(after.payment).toMatchObject({ id: latest.id, status: 'paid' });
+      expect(after.paymentSeen).toBeUndefined();
     });
 
     it('a settled payment waits to be told to the cached profile until it is', async () => {
