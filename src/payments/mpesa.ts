@@ -150,6 +150,10 @@ export function createMpesaClient(opts: MpesaOptions): MobileMoney {
       };
     },
 
+    async checkCredentials(): Promise<void> {
+      await accessToken();
+    },
+
     async query(checkoutRequestId: string): Promise<QueryOutcome> {
       const { status, body } = await authorised('/mpesa/stkpushquery/v1/query', {
         ...signed(),

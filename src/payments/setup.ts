@@ -6,6 +6,7 @@ import type { Config } from '../config.ts';
 import { t } from '../engine/render.ts';
 import type { Journey } from '../engine/types.ts';
 import { localDate } from '../engine/view.ts';
+import { PaymentHttpError } from '../errors.ts';
 import type { InteractionLog } from '../log/types.ts';
 import type { Logger } from '../logger.ts';
 import type { RecordsStore } from '../records/types.ts';
@@ -23,7 +24,7 @@ import { createMpesaCallbackRoutes } from './callback-route.ts';
 import { createMpesaPayments, type MpesaPayments, type MpesaPaymentsOptions } from './checkout.ts';
 import { createIntentPayments } from './intent.ts';
 import { createMpesaClient, type MpesaOptions } from './mpesa.ts';
-import type { Payments } from './types.ts';
+import type { MobileMoney, Payments } from './types.ts';
 
 export interface PaymentsSetupDeps {
   journey: Journey;
@@ -48,9 +49,11 @@ export function setUpPayments(
   if (config.PAYMENTS_MODE !== 'mpesa') return { payments: createIntentPayments(), mpesa: null, mounts: [] };
   const { records, log, store, logger } = deps;
   const sender = deps.sms === undefined ? atSender(config) : deps.sms;
+  const money = createMpesaClient({ ...mpesaClientOptions(config), ...deps.client });
+  void checkDaraja(money, logger);
   const mpesa = createMpesaPayments({
     ...mpesaPaymentsOptions(config),
-    money: createMpesaClient({ ...mpesaClientOptions(config), ...deps.client }),
+    money,
     records,
     log,
     // The cached profile is forgotten: the next hop reads the outcome from the records store.
@@ -68,6 +71,29 @@ export function setUpPayments(
     logger,
   });
   return { payments: mpesa, mpesa, mounts: [[callback.prefix, routes]] };
+}
+
+/**
+ * Wrong Daraja keys would otherwise show only when a user pays (and is told M-Pesa failed): a
+ * token is asked for once at start, and a refusal logged naming what to check. Never throws:
+ * Daraja away at start is no reason not to serve.
+ */
+export async function checkDaraja(
+  money: Pick<MobileMoney, 'checkCredentials'>,
+  logger: Logger,
+): Promise<void> {
+  try {
+    await money.checkCredentials();
+    logger.info('[payments] Daraja gave a token: MPESA_CONSUMER_KEY and MPESA_CONSUMER_SECRET work');
+  } catch (err) {
+    const refused = err instanceof PaymentHttpError;
+    logger.error(
+      { err },
+      refused
+        ? '[payments] Daraja refused a token: check MPESA_CONSUMER_KEY, MPESA_CONSUMER_SECRET and MPESA_API_URL (sandbox or production); every payment fails until they are right'
+        : '[payments] Daraja not reachable at start (MPESA_API_URL): payments fail while it is not',
+    );
+  }
 }
 
 /** AT's SMS API, as the question queue's outbox uses it (issue 13), or null when SMS is off. */

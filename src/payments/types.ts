@@ -57,6 +57,8 @@ export interface MobileMoney {
   push(request: PushRequest): Promise<PushAccepted>;
   /** Asks Daraja what became of a push. Throws as push() does. */
   query(checkoutRequestId: string): Promise<QueryOutcome>;
+  /** Gets (or reuses) the OAuth token: the consumer key and secret work. Throws as push() does. */
+  checkCredentials(): Promise<void>;
 }
 
 /** A payment the hop asks for: written durably before the user is told, pushed after the reply. */

@@ -3,7 +3,9 @@
 // with their real codes, time limits, and the status query.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PaymentHttpError, PaymentNetworkError, PaymentTimeoutError } from '../../src/errors.ts';
+import { createLogger } from '../../src/logger.ts';
 import { createMpesaClient, type MpesaOptions } from '../../src/payments/mpesa.ts';
+import { checkDaraja } from '../../src/payments/setup.ts';
 import { DARAJA_CREDENTIALS, type FakeDaraja, startFakeDaraja } from '../helpers/fake-daraja.ts';
 
 let daraja: FakeDaraja;
@@ -87,6 +89,24 @@ describe('Daraja client', () => {
     expect(error).toMatchObject({ status: 400, code: '400.008.01' });
     expect((error as Error).message).not.toContain('wrong');
     expect(daraja.pushes).toHaveLength(0);
+  });
+
+  it('checks the credentials at start: a token, logged; wrong keys logged naming the variables', async () => {
+    const lines: string[] = [];
+    const logger = createLogger('info', [], { write: (l: string) => lines.push(l) });
+    const good = client();
+    await checkDaraja(good, logger);
+    await good.push(paying);
+    expect(daraja.tokens()).toBe(1); // the start-up token is the one the push uses
+    await checkDaraja(client({ consumerSecret: 'wrong' }), logger);
+    await checkDaraja(client({ apiUrl: 'http://127.0.0.1:9' }), logger);
+    const logged = lines.map((l) => JSON.parse(l) as { level: number; msg: string });
+    expect(logged.map((l) => [l.level, l.msg.split(':')[0]])).toEqual([
+      [30, '[payments] Daraja gave a token'],
+      [50, '[payments] Daraja refused a token'],
+      [50, '[payments] Daraja not reachable at start (MPESA_API_URL)'],
+    ]);
+    expect(logged[1]?.msg).toContain('MPESA_CONSUMER_KEY, MPESA_CONSUMER_SECRET');
   });
 
   it.each([
