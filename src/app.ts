@@ -40,6 +40,11 @@ export interface AppDeps {
 
 const READINESS_CACHE_MS = 2000;
 const CHECK_TIMEOUT_MS = 1000;
+/**
+ * An end-of-session notice's SMS decision never holds AT's request longer: a few Redis calls and a
+ * queue add, each bounded by its client; at-protocol.md §4 says to answer notices quickly.
+ */
+const SESSION_END_MS = 1500;
 
 export function createApp(deps: AppDeps): Hono {
   const { journey, store, answerer, log, logger, settings } = deps;
@@ -179,13 +184,19 @@ export function createApp(deps: AppDeps): Hono {
       raw: JSON.stringify(settings.storePhoneNumbers ? raw : { ...raw, phoneNumber: hash }),
     });
     logger.info({ sessionId: end.sessionId, status: end.status, hops: end.hopsCount }, 'session ended');
-    // An answer of this session not read yet goes by SMS (issue 13 §4); off the reply's path.
-    if (deliveries && end.phoneNumber)
-      void deliveries
-        .sessionEnded(end.sessionId, hash, phones(end.phoneNumber)?.e164 ?? end.phoneNumber)
-        .catch((err: unknown) =>
-          logger.warn({ err, sessionId: end.sessionId }, '[delivery] session end not handled'),
-        );
+    // An answer of this session not read yet goes by SMS (issue 13 §4). Recorded before the 200:
+    // a 200 tells AT the notice is taken, and a replica killed right after it must not have lost
+    // the hang-up (the answer would then wait for a dial that may never come). A few Redis calls,
+    // bounded; if they fail the notice is refused, so a sender that retries sends it again (each
+    // step is idempotent: the mark, the SMS job's id, the SMS claim).
+    if (deliveries && end.phoneNumber) {
+      const phone = phones(end.phoneNumber)?.e164 ?? end.phoneNumber;
+      const handled = await within(deliveries.sessionEnded(end.sessionId, hash, phone), SESSION_END_MS);
+      if (handled !== true) {
+        logger.warn({ err: handled, sessionId: end.sessionId }, '[delivery] session end not handled');
+        return c.text('Not recorded, try again\n', 503);
+      }
+    }
     return c.text('OK\n', 200);
   };
 
@@ -303,6 +314,25 @@ async function readForm(c: import('hono').Context): Promise<URLSearchParams | Re
     "Unsupported media type: send application/x-www-form-urlencoded, as Africa's Talking does\n",
     415,
   );
+}
+
+/** True when `work` settled in `ms`; else what stopped it (its error, or a timeout error). */
+async function within(work: Promise<unknown>, ms: number): Promise<true | Error> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<Error>((resolve) => {
+    timer = setTimeout(() => resolve(new Error(`[delivery] no answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([
+      work.then(
+        () => true as const,
+        (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+      ),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 async function bounded(check: Promise<ModelHealth>): Promise<ModelHealth> {

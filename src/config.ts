@@ -88,6 +88,7 @@ const SCHEMA = z.object({
     .default('ussd:'),
   REDIS_COMMAND_TIMEOUT_MS: int(50, 10_000).default(500),
   SESSION_TTL_SECONDS: int(180, 86_400).default(300),
+  QUEUE_LEASE_MS: int(2000, 120_000).default(10_000),
   MEMORY_STORE_MAX_MB: int(1, 65_536).default(48),
 
   // One host, or several separated by commas, each with its own OLLAMA_MAX_CONCURRENT slots.

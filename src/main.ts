@@ -335,7 +335,14 @@ function createCapacity(
       logger.error({ err: error.message }, '[queue] [redis] connection problem');
     }
   };
-  const queue = { redisUrl: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX, onError };
+  // One lease for a job's lock and for the model slot it holds: a dead replica's questions and
+  // their slots come free together, and a survivor takes both up (issue 13 §1).
+  const queue = {
+    redisUrl: config.REDIS_URL,
+    keyPrefix: config.REDIS_KEY_PREFIX,
+    lockMs: config.QUEUE_LEASE_MS,
+    onError,
+  };
   return {
     questions: createBullQueue('questions', queue),
     // An SMS job holds a phone number: kept an hour once done (its claim stops a second SMS).
@@ -343,6 +350,7 @@ function createCapacity(
     slots: createRedisSlotPool(redis, {
       prefix: config.REDIS_KEY_PREFIX,
       hosts: config.OLLAMA_HOST.map((url) => ({ url, max: config.OLLAMA_MAX_CONCURRENT })),
+      leaseMs: config.QUEUE_LEASE_MS,
     }),
     claims: createRedisClaims(redis, config.REDIS_KEY_PREFIX),
   };

@@ -18,11 +18,16 @@ export interface BullQueueOptions {
   /** REDIS_KEY_PREFIX: BullMQ's keys go under `<prefix>bull:<name>:…`. */
   keyPrefix: string;
   /**
-   * A running job's lock, renewed every half of it: a worker that dies (SIGKILL) leaves its jobs to
-   * be run again this long after (default 10 s), by any replica's stalled check.
+   * A running job's lock (QUEUE_LEASE_MS), renewed every half of it: a worker that dies (SIGKILL)
+   * leaves its jobs to be run again once it runs out (default 10 s), by any replica's stalled check.
    */
   lockMs?: number;
-  /** How often each replica looks for jobs whose worker died (default 5 s). */
+  /**
+   * How often the replicas look for jobs whose lock ran out (default 1 s; one replica looks per
+   * interval, BullMQ's stalled-check key). Short, so a dead replica's job is run again within about
+   * a second of its lock running out instead of up to a whole interval after: each look is one
+   * small script over the active list, which holds at most the global concurrency of jobs.
+   */
   stalledCheckMs?: number;
   /** Done jobs (and their ids, so a second add of the same id is ignored) are kept this long. */
   keepSeconds?: number;
@@ -131,7 +136,7 @@ export function createBullQueue<D, R = unknown>(name: string, options: BullQueue
           prefix,
           concurrency: Math.max(1, concurrency),
           lockDuration: options.lockMs ?? 10_000,
-          stalledInterval: options.stalledCheckMs ?? 5_000,
+          stalledInterval: options.stalledCheckMs ?? 1_000,
           maxStalledCount: 2,
         },
       );

@@ -1,8 +1,12 @@
 // The rules of the model slots (issue 13 §2, issue 15 item 3), in one place for both SlotPool
 // drivers: memory-slots.ts runs them in JS, redis-slots.ts in the same order in Lua. Pure.
 
-/** How long a slot is held without renewal: a replica that dies frees its slots after this. */
-export const SLOT_LEASE_MS = 15_000;
+/**
+ * How long a slot is held without renewal: a replica that dies frees its slots after this. The
+ * default of QUEUE_LEASE_MS, which main.ts gives the slots and the queue's job locks alike, so a
+ * dead replica's questions and the slots they held come free together.
+ */
+export const SLOT_LEASE_MS = 10_000;
 /** An API caller below its share, refused a slot, keeps USSD jobs off freed slots this long. */
 export const API_WAIT_MS = 1_000;
 

@@ -20,6 +20,7 @@ import { createFaq } from '../../src/inference/faq.ts';
 import { createOllamaModel } from '../../src/inference/ollama.ts';
 import { createSqliteLog } from '../../src/log/sqlite.ts';
 import { silentLogger } from '../../src/logger.ts';
+import { createPhoneKeys } from '../../src/phone.ts';
 import { createMemoryQueue } from '../../src/queue/memory.ts';
 import { createMemoryClaims } from '../../src/queue/memory-slots.ts';
 import { createSqliteRecords } from '../../src/records/sqlite.ts';
@@ -144,7 +145,11 @@ function gateway(opts: { sms: boolean; priorAnswerMs?: number }) {
   };
   const post = (path: string, fields: Record<string, string>) =>
     app.request(path, { method: 'POST', body: new URLSearchParams(fields) });
-  return { app, dial, phone, rows, post };
+  const { phoneHashSecret, defaultCountry } = appSettings(config);
+  const key = createPhoneKeys({ secret: phoneHashSecret, defaultCountry })(phone);
+  /** The phone's pending answer as the store holds it now. */
+  const pending = () => store.getPending(key?.hash ?? '');
+  return { app, dial, phone, rows, post, pending, store };
 }
 
 // Answers are thought to take 200 s (as if measured) and the first token comes after the hop's
@@ -220,11 +225,25 @@ describe('answers that miss their session', () => {
         status: 'Incomplete',
       });
       expect(res.status).toBe(200);
+      // Recorded before the 200: a gateway killed right after it has not lost the hang-up.
+      expect((await g.pending())?.hungUp).toBe(true);
       await until(() => at.sent().some((m) => m.to === g.phone), 8000, 'the SMS');
       expect(at.sent().filter((m) => m.to === g.phone)).toHaveLength(1);
     } finally {
       ollama.set({ firstTokenMs: 0 });
     }
+  });
+
+  it('an end-of-session notice whose hang-up cannot be recorded (Redis gone) is refused, for a retry', async () => {
+    const g = gateway({ sms: true });
+    await g.store.close();
+    const res = await g.post(`/ussd/${SECRET}/events`, {
+      sessionId: sessionId(),
+      phoneNumber: g.phone,
+      status: 'Incomplete',
+    });
+    expect(res.status).toBe(503);
+    expect(await res.text()).toBe('Not recorded, try again\n');
   });
 
   it('"Send all by SMS" on the last page of a paged answer: the whole answer, once', async () => {

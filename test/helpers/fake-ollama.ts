@@ -68,6 +68,11 @@ export interface FakeOllama {
   /** Model (re)loads caused by changed runner options. */
   loads(): number;
   set(knobs: Partial<FakeKnobs>): void;
+  /**
+   * Generations (those started and those to come) wait before their first token until the function
+   * returned is called: a test can act while answers are surely under way and none is done.
+   */
+  hold(): () => void;
   /** Requests to chat or generate only. */
   generations(): FakeRequest[];
   /** The chat messages of each generation, in order. */
@@ -111,6 +116,7 @@ export async function startFakeOllama(
   let loads = 0;
   let cachedPrompt = '';
   const uncachedTokens: number[] = [];
+  let held: Promise<void> | null = null;
 
   const server = createServer((req, res) => {
     void handle(req, res).catch(() => res.destroy());
@@ -185,6 +191,10 @@ export async function startFakeOllama(
       const reason = body['keep_alive'] === 0 ? 'unload' : 'load';
       return json(res, 200, { ...base, created_at: now(), ...piece(''), done: true, done_reason: reason });
     }
+    if (held) {
+      await held;
+      if (gone()) return;
+    }
 
     const answer = typeof k.answer === 'function' ? k.answer({ model, prompt, body }) : k.answer;
     const { tokens, reason } = plan(answer, options);
@@ -254,6 +264,16 @@ export async function startFakeOllama(
     loads: () => loads,
     set(next) {
       knobs = { ...knobs, ...next };
+    },
+    hold() {
+      let release = () => {};
+      held = new Promise<void>((resolve) => {
+        release = () => {
+          held = null;
+          resolve();
+        };
+      });
+      return release;
     },
     generations: () => requests.filter((r) => r.path === '/api/chat' || r.path === '/api/generate'),
     prompts: () =>
