@@ -7,6 +7,7 @@
 // done and no SMS is on its way when it lands: a kill in the middle of an SMS leaves that SMS
 // "may have gone", never sent again (at most once, outbox.ts), which is not what this test is about.
 import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { peakConcurrency } from '../bench/lib/ask-scenario.ts';
 import { type FakeAtSms, startFakeAtSms } from './helpers/fake-at-sms.ts';
@@ -35,9 +36,10 @@ afterEach(async () => {
 });
 
 async function twoGateways(extra: Record<string, string> = {}) {
+  const prefix = `test:qr:${randomBytes(5).toString('hex')}:`;
   const env = {
     REDIS_URL,
-    REDIS_KEY_PREFIX: `test:qr:${randomBytes(5).toString('hex')}:`,
+    REDIS_KEY_PREFIX: prefix,
     OLLAMA_HOST: ollama.url,
     OLLAMA_MAX_CONCURRENT: '2',
     HOP_DEADLINE_MS: '1500',
@@ -69,7 +71,35 @@ async function twoGateways(extra: Record<string, string> = {}) {
   await until(() => ollama.generations().length >= 2, 20_000, 'the warm-up questions');
   await new Promise((r) => setTimeout(r, 1500));
   ollama.requests.length = 0;
-  return [a, b] as const;
+  return { a, b, prefix };
+}
+
+/** The questions running now, each with the pid of the gateway running it (BullMQ's processedBy). */
+async function running(prefix: string): Promise<{ question: string; pid: number }[]> {
+  const redis = new Redis(REDIS_URL);
+  try {
+    const jobs = `${prefix}bull:questions:`;
+    const ids = await redis.lrange(`${jobs}active`, 0, -1);
+    return await Promise.all(
+      ids.map(async (id) => {
+        const [data, by] = await redis.hmget(`${jobs}${id}`, 'data', 'pb');
+        const question = (JSON.parse(data ?? '{}') as { question?: string }).question ?? '';
+        return { question, pid: Number(by?.split(':').at(-1)) };
+      }),
+    );
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Generations of `question`: [cut short, done]. */
+function generationsOf(question: string): [number, number] {
+  const of = ollama
+    .generations()
+    .filter(
+      (g) => (g.body as { messages?: { content: string }[] } | null)?.messages?.at(-1)?.content === question,
+    );
+  return [of.filter((g) => g.closedEarly).length, of.filter((g) => !g.closedEarly).length];
 }
 
 /** Questions the fake generated, by question text (the chat's last message). */
@@ -86,7 +116,7 @@ describe('the question queue across two gateway processes', () => {
   it('SIGKILL one gateway with questions queued: the other answers them all, each by SMS once', async () => {
     // A short lease, so the dead gateway's questions and model slots come free in seconds: the
     // same takeover as with the default lease, sooner.
-    const [a, b] = await twoGateways({ HOP_DEADLINE_MS: '2000', QUEUE_LEASE_MS: '3000' });
+    const { a, b, prefix } = await twoGateways({ HOP_DEADLINE_MS: '2000', QUEUE_LEASE_MS: '3000' });
     // No answer comes until the kill: every ask hop says "still thinking".
     const release = ollama.hold();
     const run = randomBytes(3).toString('hex');
@@ -116,7 +146,12 @@ describe('the question queue across two gateway processes', () => {
       }),
     );
     await until(() => ollama.generations().length >= 2, 20_000, 'generations under way');
-    a.child.kill('SIGKILL');
+    // The gateway killed is one running a question (either may have taken them from the queue).
+    const now = await running(prefix);
+    const victim = [a, b].find((g) => now.some((r) => r.pid === g.child.pid));
+    if (!victim) throw new Error(`no gateway runs a question: ${JSON.stringify(now)}`);
+    const cut = now.filter((r) => r.pid === victim.child.pid).map((r) => r.question);
+    victim.child.kill('SIGKILL');
     release();
     await until(
       () =>
@@ -137,6 +172,8 @@ describe('the question queue across two gateway processes', () => {
       expect(to).toHaveLength(1);
       expect(to[0]?.message).toContain('Malaria is spread by mosquitoes');
     }
+    // The questions the dead gateway was answering were answered again, by the survivor.
+    for (const q of cut) expect(generationsOf(q), q).toEqual([1, 1]);
   }, 90_000);
 
   it('50 questions at once: at most 2 generations, each question generated once, every asker answered', async () => {
@@ -144,7 +181,7 @@ describe('the question queue across two gateway processes', () => {
     // 50 hops at once on a machine running the rest of the suite can take seconds.
     // 40 tokens: the answer time assumed until one is measured is 2 s, so 50 questions on 2 slots
     // are told "still thinking" (answerable in the session), not "by SMS".
-    const [a, b] = await twoGateways({ OLLAMA_NUM_PREDICT: '40', HOP_DEADLINE_MS: '10000' });
+    const { a, b } = await twoGateways({ OLLAMA_NUM_PREDICT: '40', HOP_DEADLINE_MS: '10000' });
     const replicas = [a, b];
     const run = randomBytes(3).toString('hex');
     const askers = Array.from({ length: 50 }, (_, i) => ({

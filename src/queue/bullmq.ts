@@ -3,6 +3,7 @@
 // worked by whichever replica has room, and at most `setGlobalConcurrency` run at once across all
 // of them. Progress and completion reach every replica through BullMQ's QueueEvents (one Redis
 // stream per queue). It must not know what a job means.
+import { hostname } from 'node:os';
 import { Queue, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import {
@@ -134,6 +135,9 @@ export function createBullQueue<D, R = unknown>(name: string, options: BullQueue
         {
           connection: workerConnection,
           prefix,
+          // Stored on each job it takes (BullMQ's processedBy): which box and process ran it, for
+          // an operator reading the queue, and for the tests that kill the one running a question.
+          name: `${hostname()}:${process.pid}`,
           concurrency: Math.max(1, concurrency),
           lockDuration: options.lockMs ?? 10_000,
           stalledInterval: options.stalledCheckMs ?? 1_000,
