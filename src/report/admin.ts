@@ -1,5 +1,6 @@
-// The admin routes, mounted by the app at /admin (issue 5): GET /admin (HTML with charts) and
-// GET /admin/report.json. Protected by ADMIN_TOKEN, given as `Authorization: Bearer <t>` or
+// The admin routes, mounted by the app at /admin (issue 5): GET /admin (HTML with charts),
+// GET /admin/report.json and GET /admin/csv/<table> (one table of the page, issue 17), each for
+// `?days=N` ending today or a custom `?from=YYYY-MM-DD&to=YYYY-MM-DD`. Protected by ADMIN_TOKEN, given as `Authorization: Bearer <t>` or
 // `?token=` (the page then keeps it in its links); without ADMIN_TOKEN the admin is disabled.
 // Reads through its own read-only connection, opened per request on a worker thread
 // (report-thread.ts), so a report never holds the event loop that answers hops. Must never log the
@@ -11,6 +12,8 @@ import { renderAdminPage } from './admin-page.ts';
 import type { Report } from './report.ts';
 import { createReportCache, ReportBusyError } from './report-cache.ts';
 import { buildReportInWorker } from './report-thread.ts';
+import { allTables, toCsv } from './tables.ts';
+import { parseWindow, type Window } from './window.ts';
 
 export interface AdminOptions {
   /** The log's SQLite file, read through a separate read-only connection. */
@@ -26,10 +29,8 @@ export interface AdminOptions {
 
 type ReportRequest = { days: number; now: number; tzOffsetMinutes: number };
 
-const DEFAULT_DAYS = 28;
 const CSP =
-  "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
-const MAX_DAYS = 366;
+  "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 export function createAdminRoutes(options: AdminOptions): Hono {
   const { logger, tzOffsetMinutes } = options;
@@ -44,7 +45,9 @@ export function createAdminRoutes(options: AdminOptions): Hono {
     if (!options.dbPath) throw new Error('[admin] neither dbPath nor report was given');
     return buildReportInWorker(options.dbPath, o);
   };
-  const getReport = (o: ReportRequest) => reports.get(o.days, () => build(o));
+  // Keyed by the window's days and its last day: a custom range ending before today is its own.
+  const getReport = (o: ReportRequest) =>
+    reports.get(`${o.days}:${Math.floor((o.now + tzOffsetMinutes * 60_000) / 86_400_000)}`, () => build(o));
 
   const app = new Hono();
 
@@ -71,11 +74,10 @@ export function createAdminRoutes(options: AdminOptions): Hono {
     await next();
   });
 
-  const load = async (daysParam: string | undefined): Promise<Report | Error> => {
-    const n = Number(daysParam ?? DEFAULT_DAYS);
-    const days = Number.isInteger(n) ? Math.min(Math.max(n, 1), MAX_DAYS) : DEFAULT_DAYS;
+  const load = async (query: Record<string, string>): Promise<Report | Error> => {
+    const window: Window = parseWindow(query, clock(), tzOffsetMinutes);
     try {
-      return await getReport({ days, now: clock(), tzOffsetMinutes });
+      return await getReport({ ...window, tzOffsetMinutes });
     } catch (err) {
       if (!(err instanceof ReportBusyError))
         log.warn({ err: (err as Error).message }, '[admin] report failed');
@@ -90,26 +92,40 @@ export function createAdminRoutes(options: AdminOptions): Hono {
     err instanceof ReportBusyError ? { 'Retry-After': '30' } : {};
 
   app.get('/report.json', async (c) => {
-    const report = await load(c.req.query('days'));
+    const report = await load(c.req.query());
     if (report instanceof Error) return c.json({ error: unavailable(report) }, 503, busyHeaders(report));
     return c.json(report);
   });
 
+  app.get('/csv/:table', async (c) => {
+    const report = await load(c.req.query());
+    if (report instanceof Error) return c.text(`${unavailable(report)}\n`, 503, busyHeaders(report));
+    const table = allTables(report).find((t) => t.id === c.req.param('table'));
+    if (!table) return c.text('No such table.\n', 404);
+    c.header('Content-Type', 'text/csv; charset=utf-8');
+    c.header('Content-Disposition', `attachment; filename="${table.id}-${report.from}-${report.to}.csv"`);
+    return c.body(toCsv(table));
+  });
+
   app.get('/', async (c) => {
-    const report = await load(c.req.query('days'));
+    const report = await load(c.req.query());
     if (report instanceof Error) return c.text(`${unavailable(report)}\n`, 503, busyHeaders(report));
     // Links carry the token only when it came in the URL; a header-authenticated client has its own.
     const token = c.req.query('token');
     const base = c.req.path.endsWith('/') ? c.req.path : `${c.req.path}/`;
-    const href = (path: string, days: number) => {
-      const q = new URLSearchParams({ days: String(days) });
+    // The same window in every link: the days ending today, or the custom range asked for.
+    const custom = c.req.query('from') !== undefined ? { from: report.from, to: report.to } : null;
+    const href = (path: string, days: number | null) => {
+      const q = new URLSearchParams(days === null && custom ? custom : { days: String(days ?? report.days) });
       if (token !== undefined) q.set('token', token);
       return `${path}?${q}`;
     };
     return c.html(
       renderAdminPage(report, {
-        json: href(`${base}report.json`, report.days),
+        json: href(`${base}report.json`, null),
         days: (n) => href(c.req.path, n),
+        csv: (id) => href(`${base}csv/${id}`, null),
+        form: { action: c.req.path, token },
       }),
     );
   });

@@ -20,14 +20,14 @@ export class ReportBusyError extends Error {
 }
 
 export interface ReportCache {
-  /** The report of a `days` window: cached, being built, or built now. Rejects with ReportBusyError past the cap. */
-  get(days: number, build: () => Promise<Report>): Promise<Report>;
+  /** The report of a window (its days, or days and last day): cached, being built, or built now. Rejects with ReportBusyError past the cap. */
+  get(window: number | string, build: () => Promise<Report>): Promise<Report>;
 }
 
 export function createReportCache(clock: () => number): ReportCache {
-  const building = new Map<number, Promise<Report>>();
+  const building = new Map<number | string, Promise<Report>>();
   // Insertion-ordered: the first is the oldest.
-  const built = new Map<number, { at: number; report: Report }>();
+  const built = new Map<number | string, { at: number; report: Report }>();
   return {
     get(days, build) {
       const cached = built.get(days);
@@ -40,7 +40,7 @@ export function createReportCache(clock: () => number): ReportCache {
         .then((r) => {
           built.delete(days);
           built.set(days, { at: clock(), report: r });
-          if (built.size > CACHED_WINDOWS) built.delete(built.keys().next().value as number);
+          if (built.size > CACHED_WINDOWS) built.delete(built.keys().next().value as number | string);
           return r;
         })
         .finally(() => building.delete(days));
