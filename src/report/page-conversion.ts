@@ -28,10 +28,12 @@ export function conversionSection(
       const before = i === 0 ? null : (steps[i - 1]?.[1] ?? 0);
       const ofOffered = t.offered === 0 ? '-' : pct(n / t.offered);
       const stepRate = before === null ? '' : `, ${before === 0 ? '-' : pct(n / before)} of the step before`;
+      // With intent nobody is asked to pay: those steps are not zeros but not applicable.
+      const na = intent && i >= 2;
       return {
         label: step,
         value: n,
-        text: i === 0 ? String(n) : `${n} (${ofOffered})`,
+        text: na ? 'n/a (intent)' : i === 0 ? String(n) : `${n} (${ofOffered})`,
         tip: `${n} phones ${step}: ${ofOffered} of those offered${stepRate}`,
         colour: i < 2 ? COLOURS.blue : COLOURS.green,
       };
@@ -70,7 +72,7 @@ ${mode}
 <li><b>${t.accepted}</b> accepted</li><li><b>${t.askedToPay}</b> asked to pay</li><li><b>${t.paid}</b> paid</li>
 <li><b>KES ${t.revenue}</b> revenue</li><li><b>${conversion(t)}</b> conversion</li>
 </ul>
-<div class="grid">${funnel}${offered}${revenue}</div>
+<div class="grid">${funnel}${offered}${intent && t.revenue === 0 ? '' : revenue}</div>
 <p class="note">Failed payments by reason: ${failureLine(t)}; expired: ${t.expired}.</p>
 ${daily ? tableHtml(daily, { csv: csv(daily.id) }) : ''}
 </section>`;

@@ -102,9 +102,9 @@ export function outcomeSection(
 <li><b>${share(t.failedAnswers, t.questions)}</b> failed (${t.failedAnswers})</li><li><b>${t.deadlineCuts}</b> cut by the deadline</li>
 </ul>
 <div class="grid">${helpful}${sources}${failures}${latency}${delivery}</div>
-${answerTables(report)
-  .map((x) => tableHtml(x, { csv: csv(x.id) }))
-  .join('\n')}
+<div class="tables">${answerTables(report)
+    .map((x) => tableHtml(x, { csv: csv(x.id) }))
+    .join('\n')}</div>
 <p class="note">First words: from the question to the model's first words, its wait for a model slot included; the cache and the FAQ answer at once, so theirs is the whole answer. Latency is never mixed across sources.</p>
 </section>`;
 }

@@ -32,5 +32,5 @@ export function tableHtml(t: Table, o: TableOptions = {}): string {
   }</table></div>`;
   if (o.collapsed)
     return `<details><summary>${esc(t.title)}</summary>${csv ? `<p>${csv}</p>` : ''}${table}</details>`;
-  return `<h3>${esc(t.title)}${csv}</h3>${table}`;
+  return `<div class="tb"><h3>${esc(t.title)}${csv}</h3>${table}</div>`;
 }

@@ -33,9 +33,11 @@ export interface DayPoint {
   label?: string;
 }
 
-const W = 400;
-const PAD = { left: 34, right: 8, top: 14, bottom: 30 };
-const FONT = 10;
+// About a phone's width in CSS pixels, so text is drawn near its size on a phone (390 px).
+const W = 340;
+// The top keeps room for a two-line tip above the plot, where no mark is drawn over it.
+const PAD = { left: 30, right: 6, top: 30, bottom: 30 };
+const FONT = 11;
 
 /** Stacked columns per day. `max`: the scale's top (1 for rates), else the largest stack. */
 export function dayChart(o: {
@@ -120,8 +122,8 @@ export function barList(o: {
   max?: number;
   series?: readonly Series[];
 }): string {
-  const rowH = 22;
-  const labelW = 120;
+  const rowH = 24;
+  const labelW = 112;
   const H = PAD.top + rowH * Math.max(1, o.bars.length) + 18;
   const plotW = W - labelW - PAD.right - 64;
   const top = o.max ?? Math.max(1, ...o.bars.map((b) => b.value));
@@ -131,9 +133,10 @@ export function barList(o: {
     return (
       `<g class="pt" tabindex="0"><title>${esc(b.tip)}</title>` +
       `<rect x="0" y="${y0}" width="${W}" height="${rowH}" class="hit"/>` +
-      `<text x="${labelW - 6}" y="${y0 + 15}" text-anchor="end" class="ax">${esc(clip(b.label, 22))}</text>` +
+      `<text x="${labelW - 6}" y="${y0 + 16}" text-anchor="end" class="ax">${esc(clip(b.label, 22))}</text>` +
       `<rect x="${labelW}" y="${y0 + 4}" width="${f(Math.max(w, b.value > 0 ? 1.5 : 0))}" height="${rowH - 8}" fill="${b.colour ?? COLOURS.blue}"/>` +
-      `<text x="${f(labelW + w + 4)}" y="${y0 + 15}" class="val">${esc(b.text ?? String(b.value))}</text></g>`
+      `<text x="${f(labelW + w + 4)}" y="${y0 + 16}" class="val">${esc(b.text ?? String(b.value))}</text>` +
+      `${tip(b.tip, W / 2, y0 + 2)}</g>`
     );
   });
   const axisY = PAD.top + rowH * o.bars.length;
@@ -161,11 +164,28 @@ function figure(title: string, series: readonly Series[], H: number, body: strin
 <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(title)}">${body}</svg></figure>`;
 }
 
-/** A tip (the exact figure) drawn above the plot while its mark is hovered or focused. */
-function tip(text: string, cx: number): string {
-  const w = Math.min(W - 4, text.length * FONT * 0.56 + 10);
+/**
+ * A tip (the exact figure) drawn above the plot, or above its bar, while the mark is hovered or focused: one
+ * line, or two when too long for the chart's width (cut at the comma nearest the middle).
+ */
+function tip(text: string, cx: number, bottom?: number): string {
+  const charW = 5.6;
+  let lines = [text];
+  if (text.length * charW + 10 > W - 4) {
+    const cuts = [...text.matchAll(/[;,] /g)].map((m) => m.index ?? 0);
+    const mid = cuts.sort((a, b) => Math.abs(a - text.length / 2) - Math.abs(b - text.length / 2))[0];
+    if (mid !== undefined) lines = [text.slice(0, mid + 1), text.slice(mid + 2)];
+  }
+  const w = Math.min(W - 4, Math.max(...lines.map((l) => l.length)) * charW + 10);
+  // Above the plot (day charts keep its room free), or just above its bar (bar lists).
+  const y = bottom === undefined ? 0 : bottom - 2 - 13 * lines.length;
   const x = Math.min(Math.max(2, cx - w / 2), W - 2 - w);
-  return `<g class="tip"><rect x="${f(x)}" y="0" width="${f(w)}" height="14" rx="3"/><text x="${f(x + w / 2)}" y="10.5" text-anchor="middle">${esc(text)}</text></g>`;
+  const rows = lines
+    .map(
+      (l, i) => `<text x="${f(x + w / 2)}" y="${f(y + 11 + i * 13)}" text-anchor="middle">${esc(l)}</text>`,
+    )
+    .join('');
+  return `<g class="tip"><rect x="${f(x)}" y="${f(y)}" width="${f(w)}" height="${2 + 13 * lines.length}" rx="3"/>${rows}</g>`;
 }
 
 /** Date labels under the axis: at most 6, the first and the last day among them. */

@@ -64,15 +64,21 @@ export const SECTIONS: readonly { id: string; title: string; columns: readonly C
 ];
 
 export function dailyTables(report: Report): Table[] {
-  // The total's p50/p95 of model answers is per source, in the latency table: no blend of days.
-  return SECTIONS.map((s) => ({
-    id: s.id,
-    title: s.title,
-    head: ['day', ...s.columns.map(([h]) => h)],
-    rows: report.perDay.map((d) => [d.day, ...s.columns.map(([, cell]) => cell(d))]),
-    foot: ['total', ...s.columns.map(([h, cell]) => (h.startsWith('model p') ? '-' : cell(report.total)))],
-    days: report.perDay.map((d) => d.day),
-  }));
+  return SECTIONS.map((s) => {
+    // A day with nothing for this table (no offer on a day of sessions) is no row of zeros either.
+    const days = report.perDay
+      .map((d) => [d.day, ...s.columns.map(([, cell]) => cell(d))])
+      .filter((r) => r.slice(1).some((c) => !/^(0|-|0\/0)$/.test(c)));
+    return {
+      id: s.id,
+      title: s.title,
+      head: ['day', ...s.columns.map(([h]) => h)],
+      rows: days,
+      // The model's p50/p95 over the window is per source, in the latency table: no blend of days.
+      foot: ['total', ...s.columns.map(([h, cell]) => (h.startsWith('model p') ? '-' : cell(report.total)))],
+      days: days.map((r) => r[0] ?? ''),
+    };
+  });
 }
 
 export function cohortTable(report: Report): Table {

@@ -55,9 +55,9 @@ describe('admin auth', () => {
     const res = await mount().request(url, init);
     expect(res.status).toBe(status);
     expect(res.headers.get('cache-control')).toBe('no-store');
-    // Issue 15: nothing to load, nowhere to be framed.
+    // Issue 15: nothing to load, nowhere to be framed; the custom range's form is sent to itself.
     expect(res.headers.get('content-security-policy')).toBe(
-      "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+      "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
     );
     expect(res.headers.get('x-frame-options')).toBe('DENY');
     if (status === 401) expect(await res.text()).toMatch(/Unauthorized/);
@@ -79,26 +79,58 @@ describe('admin auth', () => {
 });
 
 describe('admin page', () => {
-  it('shows the figures, three inline charts and no external assets', async () => {
+  it('shows the figures in charts and tables, with no script and no external asset', async () => {
     const res = await mount().request('/admin', bearer(TOKEN));
     expect(res.headers.get('content-type')).toMatch(/text\/html/);
     const html = await res.text();
-    const total = (section: string) => html.split(section)[1]?.match(/<tfoot><tr>(.*?)<\/tr>/)?.[1];
+    const total = (id: string) => html.split(`id="t-${id}"`)[1]?.match(/<tfoot><tr>(.*?)<\/tr>/)?.[1];
+    const row = (cells: string[]) => cells.map((c) => `<th>${c}</th>`).join('');
     // dialers 3, sessions 3, new 3, returning 0, retention -, -, sessions/user 1, questions 1, q/user 0.33
-    expect(total('Do users engage?')).toBe(
-      ['total', '3', '3', '3', '0', '-', '-', '1.00', '1', '0.33'].map((c) => `<th>${c}</th>`).join(''),
-    );
+    expect(total('engagement-daily')).toBe(row(['total', '3', '3', '3', '0', '-', '-', '1.00', '1', '0.33']));
     // quota hits 0; 1 phone offered (quota screen), 1 accepted, nothing paid: conversion by intent
-    expect(total('Will they pay?')).toBe(
-      ['total', '0', '1', '1/0', '1', '0', '0', '0', '0', '0', '0', '100% intent']
-        .map((c) => `<th>${c}</th>`)
-        .join(''),
+    expect(total('funnel-daily')).toBe(
+      row(['total', '0', '1', '1/0', '1', '0', '0', '0', '0', '0', '0', '100% intent']),
     );
-    expect(html).toMatch(/helpful.*100%/s);
-    expect(html.match(/<svg /g)).toHaveLength(3);
-    for (const caption of ['Daily users', 'Helpful rate', 'Conversion']) expect(html).toContain(caption);
+    expect(html).toContain('<b>100%</b> helpful (n = 1 rated)');
+    // Dialers, session ends, hops, helpful, sources, failures, latency, delivery, funnel, offers;
+    // no revenue chart in intent mode with no revenue.
+    expect(html.match(/<svg /g)).toHaveLength(10);
+    expect(html).toContain('<b>Intent mode</b>');
     expect(html).not.toMatch(/<script|src=|<link(?! rel="icon" href="data:,">)/);
     expect(html).toContain('mbolea b bora'); // the normalised question, markup gone
+  });
+
+  it('serves each table as CSV for the same window, and 404 for a table it does not have', async () => {
+    const res = await mount().request('/admin/csv/topics?days=7', bearer(TOKEN));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(res.headers.get('content-disposition')).toBe(
+      'attachment; filename="topics-2026-01-04-2026-01-10.csv"',
+    );
+    expect(await res.text()).toBe('question,asked,wordings,rated,helpful\r\nmbolea b bora b,1,1,1,100%\r\n');
+    expect((await mount().request('/admin/csv/nope', bearer(TOKEN))).status).toBe(404);
+  });
+
+  it.each([
+    ['a custom range', 'from=2026-01-08&to=2026-01-09', '2026-01-08', '2026-01-09', 2],
+    [
+      'a range ending after today, cut at today',
+      'from=2026-01-09&to=2026-02-01',
+      '2026-01-09',
+      '2026-01-10',
+      2,
+    ],
+    [
+      'a range the wrong way round: the default',
+      'from=2026-01-09&to=2026-01-01',
+      '2025-12-14',
+      '2026-01-10',
+      28,
+    ],
+    ['days=7', 'days=7', '2026-01-04', '2026-01-10', 7],
+  ])('reports %s', async (_name, query, from, to, days) => {
+    const res = await mount().request(`/admin/report.json?${query}`, bearer(TOKEN));
+    expect(await res.json()).toMatchObject({ from, to, days });
   });
 
   it('keeps a ?token= in its links, and leaves a header token out of them', async () => {
