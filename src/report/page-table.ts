@@ -23,7 +23,10 @@ export function tableHtml(t: Table, o: TableOptions = {}): string {
     // Alpha from 0.08 (0 %) to 0.9 (100 %): a 0 % cell is still a cell with a figure, unlike "-".
     const alpha = 0.08 + 0.82 * r;
     const ink = alpha > 0.5 ? '#fff' : '#111';
-    return `<td style="background:rgba(0,114,178,${alpha.toFixed(2)});color:${ink}">${esc(c)}</td>`;
+    // "25% (1/4)": the count under the rate, so a cohort row fits a phone.
+    const [rate, rest] = [m[0], c.slice(m[0].length).trim()];
+    const detail = rest ? `<small>${esc(rest.replace(/^\((.*)\)$/, '$1'))}</small>` : '';
+    return `<td style="background:rgba(0,114,178,${alpha.toFixed(2)});color:${ink}">${esc(rate)}${detail}</td>`;
   };
   const csv = o.csv ? ` <a class="csv" href="${esc(o.csv)}" download="${esc(t.id)}.csv">CSV</a>` : '';
   const table = `<div class="tw"><table id="t-${esc(t.id)}"><thead><tr>${t.head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead>

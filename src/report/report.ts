@@ -37,11 +37,10 @@ import { SQL } from './sql.ts';
 import {
   type AskedQuestion,
   keywords,
-  normaliseQuestion,
   type TopicCount,
   type TopicGroup,
-  topCounts,
   topicGroups,
+  topWeighted,
 } from './topics.ts';
 
 export type { DayFigures, Figures } from './figures.ts';
@@ -173,8 +172,8 @@ export function buildReport(db: Database, options: ReportOptions): Report {
     cohorts: weeklyCohorts(newUsers, first, today),
     sessionEnds: sessionEnds(db, range),
     topQuestions: topicGroups(asked, top),
-    topKeywords: topCounts(
-      asked.flatMap((r) => keywords(normaliseQuestion(r.question))),
+    topKeywords: topWeighted(
+      asked.flatMap((r) => keywords(r.question).map((k) => [k, r.asked] as const)),
       top,
     ),
     devPhoneHashSecretSince: devSecretSince(db),

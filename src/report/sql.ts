@@ -96,8 +96,10 @@ export const SQL = {
   helpfulPerDay: `SELECT ${day('at')} AS d, count(*) AS n, sum(helpful) AS h FROM feedback WHERE ${inRange('at')} GROUP BY ${day('at')}`,
   quotaHitsPerDay: `SELECT ${day('at')} AS d, count(*) AS qh FROM tier_events
     WHERE event = 'quota-hit' AND ${inRange('at')} GROUP BY ${day('at')}`,
-  /** Every question of the window (both channels) with its ratings, for the topics. */
-  questionsRated: `SELECT q.question AS question, count(f.id) AS rated, coalesce(sum(f.helpful), 0) AS helpful
-    FROM questions q LEFT JOIN feedback f ON f.question_id = q.id
-    WHERE ${inRange('q.at')} GROUP BY q.id, q.question`,
+  /** The window's questions (both channels) by their text as typed, with their ratings, for the topics. */
+  questionsRated: `SELECT question, count(*) AS asked, sum(rated) AS rated, sum(helpful) AS helpful FROM (
+      SELECT q.question AS question, count(f.id) AS rated, coalesce(sum(f.helpful), 0) AS helpful
+      FROM questions q LEFT JOIN feedback f ON f.question_id = q.id
+      WHERE ${inRange('q.at')} GROUP BY q.id, q.question
+    ) per_question GROUP BY question`,
 } as const;

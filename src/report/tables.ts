@@ -87,7 +87,7 @@ export function cohortTable(report: Report): Table {
   return {
     id: 'cohorts',
     title: 'Retention by week first seen (share back on day 1, within 7 and 28 days)',
-    head: ['week of', 'new phones', 'day 1', 'day 7', 'day 28'],
+    head: ['week of', 'new', 'day 1', 'day 7', 'day 28'],
     rows: report.cohorts.map((c) => [c.week, num(c.phones), cell(c.day1), cell(c.day7), cell(c.day28)]),
   };
 }

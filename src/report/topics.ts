@@ -38,8 +38,18 @@ export function keywords(question: string): string[] {
 
 /** The `n` most frequent values, ties broken alphabetically so the output is stable. */
 export function topCounts(values: Iterable<string>, n: number): TopicCount[] {
+  return topWeighted(
+    (function* () {
+      for (const v of values) yield [v, 1] as const;
+    })(),
+    n,
+  );
+}
+
+/** The `n` values with the largest summed weights, ties broken alphabetically. */
+export function topWeighted(values: Iterable<readonly [string, number]>, n: number): TopicCount[] {
   const counts = new Map<string, number>();
-  for (const v of values) if (v) counts.set(v, (counts.get(v) ?? 0) + 1);
+  for (const [v, w] of values) if (v) counts.set(v, (counts.get(v) ?? 0) + w);
   return [...counts]
     .map(([text, count]) => ({ text, count }))
     .sort((a, b) => b.count - a.count || (a.text < b.text ? -1 : a.text > b.text ? 1 : 0))
@@ -56,8 +66,10 @@ export interface TopicGroup extends TopicCount {
   helpfulRate: number | null;
 }
 
+/** A question's text as typed, how many times it was asked, and its answers' ratings. */
 export interface AskedQuestion {
   question: string;
+  asked: number;
   rated: number;
   helpful: number;
 }
@@ -91,11 +103,11 @@ export function topicGroups(asked: Iterable<AskedQuestion>, n: number): TopicGro
     const key = topicKey(q.question);
     if (key === '') continue;
     const g = groups.get(key) ?? { count: 0, rated: 0, helpful: 0, wordings: new Map<string, number>() };
-    g.count += 1;
+    g.count += q.asked;
     g.rated += q.rated;
     g.helpful += q.helpful;
     const wording = normaliseQuestion(q.question);
-    g.wordings.set(wording, (g.wordings.get(wording) ?? 0) + 1);
+    g.wordings.set(wording, (g.wordings.get(wording) ?? 0) + q.asked);
     groups.set(key, g);
   }
   return [...groups.values()]
