@@ -33,7 +33,7 @@ export interface SessionEnds {
   hops: { hops: string; sessions: number }[];
 }
 
-/** One row of SQL.newUsers: the phones first seen on local day d, and how many came back. */
+/** A row of SQL.engagement of kind 'new': the phones first seen on local day d, and how many came back. */
 export interface NewUsersRow {
   d: number;
   n: number;

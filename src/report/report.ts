@@ -101,9 +101,10 @@ export function buildReport(db: Database, options: ReportOptions): Report {
     at(r.d).sessions = r.n;
     total.sessions += r.n;
   }
-  for (const r of q<{ d: number; n: number }>(SQL.dialersPerDay)) at(r.d).dialers = r.n;
-  total.dialers = q<{ n: number }>(SQL.dialers)[0]?.n ?? 0;
-  const newUsers = q<NewUsersRow>(SQL.newUsers);
+  const engaged = q<NewUsersRow & { kind: 'day' | 'window' | 'new' }>(SQL.engagement);
+  for (const r of engaged) if (r.kind === 'day') at(r.d).dialers = r.n;
+  total.dialers = engaged.find((r) => r.kind === 'window')?.n ?? 0;
+  const newUsers = engaged.filter((r) => r.kind === 'new');
   for (const r of newUsers) {
     const a = at(r.d);
     a.newUsers = r.n;

@@ -36,26 +36,28 @@ const percentiles = (rows: string) => `
 
 export const SQL = {
   sessionsPerDay: `SELECT ${day('first_at')} AS d, count(*) AS n FROM sessions WHERE ${inRange('first_at')} GROUP BY ${day('first_at')}`,
-  dialersPerDay: `SELECT d, count(*) AS n FROM (
-      SELECT DISTINCT phone_hash, ${day('first_at')} AS d FROM sessions WHERE ${inRange('first_at')}
-    ) a GROUP BY d`,
-  dialers: `SELECT count(DISTINCT phone_hash) AS n FROM sessions WHERE ${inRange('first_at')}`,
   /**
-   * The phones first seen in the window (no session before it), by their first day, with how many
-   * were back on the next day, within 7 days and within 28 (a session on D+1, D+1..D+7,
-   * D+1..D+28). One pass over the window's (phone, day) pairs with a window function, and the
-   * phones seen before it read from the (first_at, phone_hash) index alone (migration 4): 2.0 s
-   * for 28 days of a million sessions, where grouping every earlier session by phone took 6.7 s.
-   * SQLite's temporary B-trees spill to disk; maps of phones in JS needed 340 MB of heap.
+   * From one pass over the window's (phone, day) pairs: the dialers of each day (kind 'day'), of
+   * the window (kind 'window', d 0), and the phones first seen in the window (no session before
+   * it) by their first day (kind 'new'), with how many were back on the next day, within 7 days and
+   * within 28 (a session on D+1, D+1..D+7, D+1..D+28). A window function finds each phone's first
+   * day; the phones seen before the window are read from the (first_at, phone_hash) index alone
+   * (migration 4): 28 days of a million sessions in 2.0 s, where grouping every earlier session by
+   * phone took 6.7 s and the dialers' two more scans 0.8 s. SQLite's temporary B-trees spill to
+   * disk, where maps of phones in JS needed 340 MB of heap.
    */
-  newUsers: `WITH active AS MATERIALIZED (
+  engagement: `WITH active AS MATERIALIZED (
       SELECT DISTINCT phone_hash AS p, ${day('first_at')} AS d FROM sessions WHERE ${inRange('first_at')}
     ), per_phone AS (
       SELECT p, f, max(${flag('d = f + 1')}) AS back1, max(${flag('d BETWEEN f + 1 AND f + 7')}) AS back7,
         max(${flag('d BETWEEN f + 1 AND f + 28')}) AS back28
       FROM (SELECT p, d, min(d) OVER (PARTITION BY p) AS f FROM active) a GROUP BY p, f
     )
-    SELECT f AS d, count(*) AS n, sum(back1) AS back1, sum(back7) AS back7, sum(back28) AS back28
+    SELECT 'day' AS kind, d, count(*) AS n, 0 AS back1, 0 AS back7, 0 AS back28 FROM active GROUP BY d
+    UNION ALL
+    SELECT 'window' AS kind, 0 AS d, count(*) AS n, 0, 0, 0 FROM per_phone
+    UNION ALL
+    SELECT 'new' AS kind, f AS d, count(*) AS n, sum(back1), sum(back7), sum(back28)
     FROM per_phone WHERE p NOT IN (SELECT phone_hash FROM sessions WHERE first_at < @start)
     GROUP BY f`,
   /** Where the window's sessions ended: their last screen and hop count (capped at 10). */
