@@ -5,7 +5,7 @@ import type { DayFigures } from './figures.ts';
 import { conversion, failureLine } from './funnel-text.ts';
 import { tableHtml } from './page-table.ts';
 import type { Report } from './report.ts';
-import { barList, COLOURS, dayChart } from './svg.ts';
+import { barList, COLOURS, compact, dayChart } from './svg.ts';
 import { dailyTables, pct } from './tables.ts';
 
 export function conversionSection(
@@ -33,7 +33,7 @@ export function conversionSection(
       return {
         label: step,
         value: n,
-        text: na ? 'n/a (intent)' : i === 0 ? String(n) : `${n} (${ofOffered})`,
+        text: na ? 'n/a (intent)' : i === 0 ? compact(n) : `${compact(n)} (${ofOffered})`,
         tip: `${n} phones ${step}: ${ofOffered} of those offered${stepRate}`,
         colour: i < 2 ? COLOURS.blue : COLOURS.green,
       };
@@ -48,7 +48,7 @@ export function conversionSection(
     points: days.map((d) => ({
       day: d.day,
       values: [d.accepted, d.offered - d.accepted],
-      label: d.offered === 0 ? '' : `${d.accepted}/${d.offered}`,
+      label: d.offered === 0 ? '' : `${compact(d.accepted)}/${compact(d.offered)}`,
       tip: `${d.day}: ${d.offered} offered (${d.offeredFromQuota} quota screen, ${d.offeredFromMenu} My account), ${d.accepted} accepted, ${d.declined} declined, ${d.paid} paid: ${conversion(d)}`,
     })),
   });

@@ -3,7 +3,7 @@
 import type { DayFigures } from './figures.ts';
 import { tableHtml } from './page-table.ts';
 import type { Report } from './report.ts';
-import { barList, COLOURS, dayChart } from './svg.ts';
+import { barList, COLOURS, compact, dayChart } from './svg.ts';
 import { cohortTable, pct, sessionEndTables } from './tables.ts';
 
 export function engagementSection(
@@ -31,7 +31,7 @@ export function engagementSection(
     bars: e.screens.map((s) => ({
       label: s.screen,
       value: s.sessions,
-      text: `${s.sessions} (${share(s.sessions)})`,
+      text: `${compact(s.sessions)} (${share(s.sessions)})`,
       tip: `${s.sessions} sessions (${share(s.sessions)}) ended on ${s.screen}`,
     })),
   });
@@ -40,7 +40,7 @@ export function engagementSection(
     bars: e.hops.map((h) => ({
       label: `${h.hops} hop${h.hops === '1' ? '' : 's'}`,
       value: h.sessions,
-      text: `${h.sessions} (${share(h.sessions)})`,
+      text: `${compact(h.sessions)} (${share(h.sessions)})`,
       tip: `${h.sessions} sessions (${share(h.sessions)}) made ${h.hops} hops`,
       colour: COLOURS.sky,
     })),

@@ -6,7 +6,7 @@ import type { DayFigures } from './figures.ts';
 import { SOURCE_LABELS } from './labels.ts';
 import { tableHtml } from './page-table.ts';
 import type { Report } from './report.ts';
-import { type Bar, barList, COLOURS, dayChart, type Series } from './svg.ts';
+import { type Bar, barList, COLOURS, compact, dayChart, type Series } from './svg.ts';
 import { answerTables, pct } from './tables.ts';
 
 const SOURCE_COLOURS = [COLOURS.blue, COLOURS.green, COLOURS.sky, COLOURS.orange];
@@ -50,7 +50,7 @@ export function outcomeSection(
     bars: report.answers.failures.map((f) => ({
       label: f.kind,
       value: f.count,
-      text: `${f.count} (${share(f.count, t.questions)})`,
+      text: `${compact(f.count)} (${share(f.count, t.questions)})`,
       tip: `${f.kind}: ${f.count} questions (${share(f.count, t.questions)}), the asker told after ${f.p50Ms ?? '-'} ms (p50)`,
       colour: COLOURS.vermillion,
     })),
@@ -91,7 +91,7 @@ export function outcomeSection(
     ).map(([how, n]) => ({
       label: how,
       value: n,
-      text: `${n} (${share(n, d.questions)})`,
+      text: `${compact(n)} (${share(n, d.questions)})`,
       tip: `${n} answers (${share(n, d.questions)}) ${how}`,
       colour: how === 'not yet' ? COLOURS.grey : COLOURS.purple,
     })),

@@ -49,7 +49,7 @@ export function dayChart(o: {
   height?: number;
 }): string {
   const H = o.height ?? 170;
-  const fmt = o.format ?? ((v: number) => String(v));
+  const fmt = o.format ?? compact;
   const plotW = W - PAD.left - PAD.right;
   const plotH = H - PAD.top - PAD.bottom;
   const stackOf = (p: DayPoint) => p.values.reduce<number>((s, v) => s + (v ?? 0), 0);
@@ -93,7 +93,7 @@ export function dayChart(o: {
     const dot = stackOf(p) === 0 ? `<circle cx="${f(cx)}" cy="${f(y(0))}" r="2" class="zero"/>` : '';
     const label =
       labelled.has(i) && labels[i]
-        ? `<text x="${f(cx)}" y="${f(y(stackOf(p)) - 3)}" text-anchor="middle" class="val">${esc(labels[i] ?? '')}</text>`
+        ? `<text x="${f(inside(cx, labels[i] ?? ''))}" y="${f(y(stackOf(p)) - 3)}" text-anchor="middle" class="val">${esc(labels[i] ?? '')}</text>`
         : '';
     const hit = `<rect x="${f(cx - slot / 2)}" y="${PAD.top}" width="${f(slot)}" height="${plotH}" class="hit"/>`;
     return `<g class="pt" tabindex="0"><title>${esc(p.tip)}</title>${hit}${rects.join('')}${dot}${label}${tip(p.tip, cx)}</g>`;
@@ -125,7 +125,9 @@ export function barList(o: {
   const rowH = 24;
   const labelW = 112;
   const H = PAD.top + rowH * Math.max(1, o.bars.length) + 18;
-  const plotW = W - labelW - PAD.right - 64;
+  // Room at the bars' end for the longest value written there.
+  const reserve = Math.max(40, ...o.bars.map((b) => (b.text ?? String(b.value)).length * FONT * 0.6 + 6));
+  const plotW = Math.max(40, W - labelW - PAD.right - reserve);
   const top = o.max ?? Math.max(1, ...o.bars.map((b) => b.value));
   const rows = o.bars.map((b, i) => {
     const y0 = PAD.top + i * rowH;
@@ -146,6 +148,15 @@ export function barList(o: {
       ? `<text x="${W / 2}" y="${PAD.top + 15}" text-anchor="middle" class="ax">none yet</text>`
       : '';
   return figure(o.title, o.series ?? [], H, `${axis}${rows.join('')}${body}`);
+}
+
+/** A count written on a chart: exact below 10,000, then 12.3k, 123k, 1.2M (the tip is exact). */
+export function compact(v: number): string {
+  const a = Math.abs(v);
+  if (a < 10_000) return String(Math.round(v * 100) / 100);
+  const short = (x: number, digits: number) => x.toFixed(digits).replace(/\.0$/, '');
+  if (a < 1_000_000) return `${short(v / 1000, a < 100_000 ? 1 : 0)}k`;
+  return `${short(v / 1_000_000, 1)}M`;
 }
 
 export function esc(s: string): string {
@@ -195,7 +206,8 @@ function dateTicks(points: readonly DayPoint[], slot: number, y0: number): strin
   const every = Math.max(1, Math.ceil(n / 6));
   const out: string[] = [];
   for (let i = 0; i < n; i += every) {
-    if (i !== 0 && n - 1 - i < every / 2 && i !== n - 1) continue;
+    // The last day is labelled below; no label just before it, where the two would overlap.
+    if (i !== 0 && n - 1 - i < every && i !== n - 1) continue;
     out.push(tickAt(points[i]?.day ?? '', PAD.left + slot * i + slot / 2, y0));
   }
   if ((n - 1) % every !== 0)
@@ -208,14 +220,14 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
 function tickAt(day: string, x: number, y0: number): string {
   const [, m, d] = day.split('-');
   const text = `${Number(d)} ${MONTHS[Number(m) - 1] ?? ''}`;
-  return `<line x1="${f(x)}" x2="${f(x)}" y1="${f(y0)}" y2="${f(y0 + 4)}" class="axis"/><text x="${f(x)}" y="${f(y0 + 16)}" text-anchor="middle" class="ax">${text}</text>`;
+  return `<line x1="${f(x)}" x2="${f(x)}" y1="${f(y0)}" y2="${f(y0 + 4)}" class="axis"/><text x="${f(inside(x, text))}" y="${f(y0 + 16)}" text-anchor="middle" class="ax">${text}</text>`;
 }
 
-/** 1, 2 or 5 times a power of ten, at or above `v` (at least 1). */
+/** A round number at or above `v` (at least 1), not far above it, so the columns fill the plot. */
 function niceMax(v: number): number {
   if (v <= 1) return 1;
   const p = 10 ** Math.floor(Math.log10(v));
-  for (const m of [1, 2, 5, 10]) if (m * p >= v) return m * p;
+  for (const m of [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (m * p >= v) return Math.round(m * p);
   return 10 * p;
 }
 
@@ -225,6 +237,12 @@ function tickValues(top: number): number[] {
   const out: number[] = [];
   for (let t = 0; t <= top + 1e-9; t += step) out.push(Math.round(t * 100) / 100);
   return out;
+}
+
+/** A centred text's x moved so the whole text stays inside the chart. */
+function inside(cx: number, text: string): number {
+  const half = (text.length * FONT * 0.6) / 2;
+  return Math.min(Math.max(cx, half), W - half);
 }
 
 function clip(s: string, n: number): string {
