@@ -7,6 +7,7 @@ import { ACCOUNT_REFERENCE_MAX, priceAmount } from './payments/daraja-wire.ts';
 import { type CountryCode, isCountryCode } from './phone.ts';
 import { invalidEntries } from './protocol/address.ts';
 import type { TrustProxy } from './protocol/guard.ts';
+import type { SentinelAddress } from './redis/connection.ts';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
@@ -65,6 +66,26 @@ const trustProxy = z.string().transform((raw, ctx): TrustProxy => {
   return z.NEVER;
 });
 
+// REDIS_SENTINELS (issue 19 §3): `host:port` entries, `[v6]:port` for IPv6; a bare host is 26379,
+// Sentinel's own port.
+const sentinelList = z.string().transform((v, ctx): readonly SentinelAddress[] => {
+  const entries = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const bad = entries.filter((e) => sentinelAddress(e) === null);
+  if (bad.length > 0)
+    ctx.addIssue({
+      code: 'custom',
+      message: `not host:port (e.g. sentinel-1:26379, 10.0.0.5:26379, [::1]:26379): ${bad.join(', ')}`,
+    });
+  return entries.map(sentinelAddress).filter((a): a is SentinelAddress => a !== null);
+});
+const optionalText = z
+  .string()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
 const CALLBACK_URL_RULE =
   'must be the public https:// URL Daraja calls, ending in a secret path segment of at least 16 letters, digits, - or _ (e.g. https://gw.example.org/mpesa/callback/<secret>)';
 
@@ -82,6 +103,15 @@ const SCHEMA = z.object({
   REDIS_URL: url(['redis:', 'rediss:'])
     .optional()
     .or(z.literal('').transform(() => undefined)),
+  // Redis Sentinel instead of REDIS_URL: the master is asked of the sentinels on every connect.
+  REDIS_SENTINELS: sentinelList.default([]),
+  REDIS_SENTINEL_NAME: z
+    .string()
+    .regex(/^([A-Za-z0-9._-]{1,64})?$/, 'the master group name: letters, digits, ".", "_" and "-"')
+    .transform((v) => v || undefined)
+    .optional(),
+  REDIS_SENTINEL_PASSWORD: optionalText,
+  REDIS_PASSWORD: optionalText,
   REDIS_KEY_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9:_-]{1,40}$/, 'letters, digits, ":", "_" and "-" only')
@@ -208,6 +238,41 @@ export function callbackSecret(value: string): string | null {
   return /^[A-Za-z0-9_-]{16,}$/.test(last) ? last : null;
 }
 
+/**
+ * One way to Redis at a time: REDIS_URL names one server, REDIS_SENTINELS a group whose master
+ * moves. Both set would leave it unclear which the replicas share, so it is refused; the
+ * Sentinel-only variables without REDIS_SENTINELS are refused too (they would silently do nothing).
+ */
+function redisProblems(env: Record<string, string | undefined>): string[] {
+  const set = (name: string) => (env[name] ?? '').trim() !== '';
+  const problems: string[] = [];
+  if (set('REDIS_SENTINELS') && set('REDIS_URL'))
+    problems.push(
+      'REDIS_SENTINELS: set either REDIS_URL (one Redis) or REDIS_SENTINELS (the master found through Sentinel), not both',
+    );
+  if (set('REDIS_SENTINELS') && !set('REDIS_SENTINEL_NAME'))
+    problems.push(
+      'REDIS_SENTINEL_NAME="": required with REDIS_SENTINELS (the name in the sentinels\' "sentinel monitor <name> …")',
+    );
+  if (!set('REDIS_SENTINELS')) {
+    for (const name of ['REDIS_SENTINEL_NAME', 'REDIS_SENTINEL_PASSWORD', 'REDIS_PASSWORD'])
+      if (set(name))
+        problems.push(
+          `${name}: only used with REDIS_SENTINELS${name === 'REDIS_PASSWORD' ? ' (with REDIS_URL the password goes in the URL: redis://:<password>@host:6379)' : ''}`,
+        );
+  }
+  return problems;
+}
+
+/** `host:port`, `[v6]:port` or a bare host (port 26379); null when it is none of those. */
+function sentinelAddress(entry: string): SentinelAddress | null {
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9._-]+))(?::(\d{1,5}))?$/.exec(entry);
+  if (!m) return null;
+  const port = m[3] === undefined ? 26379 : Number(m[3]);
+  if (port < 1 || port > 65535) return null;
+  return { host: m[1] ?? m[2] ?? '', port };
+}
+
 /** With PAYMENTS_MODE=mpesa: the variables Daraja needs, and a price in whole shillings. */
 function paymentProblems(env: Record<string, string | undefined>): string[] {
   if (env['PAYMENTS_MODE'] !== 'mpesa') return [];
@@ -238,9 +303,10 @@ function paymentProblems(env: Record<string, string | undefined>): string[] {
 }
 
 export type Config = Readonly<
-  Omit<z.infer<typeof SCHEMA>, 'DEFAULT_COUNTRY' | 'OLLAMA_HOST'> & {
+  Omit<z.infer<typeof SCHEMA>, 'DEFAULT_COUNTRY' | 'OLLAMA_HOST' | 'REDIS_SENTINELS'> & {
     DEFAULT_COUNTRY: CountryCode;
     OLLAMA_HOST: readonly string[];
+    REDIS_SENTINELS: readonly SentinelAddress[];
   }
 >;
 
@@ -310,6 +376,7 @@ export function loadConfig(
           (i) => `${String(i.path[0] ?? '?')}=${JSON.stringify(env[String(i.path[0])] ?? '')}: ${i.message}`,
         )),
     ...paymentProblems(known),
+    ...redisProblems(known),
   ];
   if (serving && (env['NODE_ENV'] ?? '').trim() === 'production') {
     for (const door of openDoors(env))

@@ -33,6 +33,7 @@ import { createMemoryClaims, createMemorySlotPool } from './queue/memory-slots.t
 import { createRedisClaims, createRedisSlotPool } from './queue/redis-slots.ts';
 import type { ClaimStore, JobQueue, SlotPool } from './queue/types.ts';
 import { createSqliteRecords } from './records/sqlite.ts';
+import { describeTarget, type RedisTarget } from './redis/connection.ts';
 import { createAdminRoutes } from './report/admin.ts';
 import { createMemorySessionStore } from './session/memory.ts';
 import { createRedisClient, createRedisSessionStore, type Redis } from './session/redis.ts';
@@ -43,6 +44,7 @@ import {
   httpLimits,
   journeyFacts,
   knowledgeBounds,
+  redisTarget,
   smsOn,
 } from './settings.ts';
 import { createAtSmsSender, defaultAtApiUrl } from './sms/africastalking.ts';
@@ -98,7 +100,8 @@ async function main(): Promise<void> {
     logger.warn('KNOWLEDGE_DIR is empty: answers are not grounded in a knowledge base');
   }
 
-  const { store, redis } = createStore(config, logger);
+  const redisAt = redisTarget(config);
+  const { store, redis } = createStore(config, redisAt, logger);
   // One worker thread owns the SQLite file: the log and the records store both go through it, so
   // no disk call runs on the event loop (issue 15 item 8).
   const sqlite = createSqliteThread({ path: config.DATABASE_PATH, logger });
@@ -113,7 +116,7 @@ async function main(): Promise<void> {
     devPhoneHashSecret: !config.PHONE_HASH_SECRET,
   });
   const records = createSqliteRecords({ path: config.DATABASE_PATH, thread: sqlite, logger });
-  const capacity = createCapacity(config, redis, logger);
+  const capacity = createCapacity(config, redisAt, redis, logger);
   const hosts = createModelHosts({
     models: config.OLLAMA_HOST.map((host) =>
       createOllamaModel({ host, model: config.OLLAMA_MODEL, numCtx: config.OLLAMA_NUM_CTX }),
@@ -218,7 +221,7 @@ async function main(): Promise<void> {
         port: info.port,
         host: config.HOST,
         menus: config.MENUS_DIR,
-        sessions: config.REDIS_URL ? 'redis' : 'memory',
+        sessions: redisAt ? describeTarget(redisAt) : 'memory',
       },
       'listening',
     );
@@ -279,12 +282,13 @@ async function main(): Promise<void> {
 
 function createStore(
   config: Config,
+  target: RedisTarget | null,
   logger: Logger,
 ): { store: SessionStore<StoredSession>; redis: Redis | null } {
   const options = { prefix: config.REDIS_KEY_PREFIX, sessionTtlSeconds: config.SESSION_TTL_SECONDS };
-  if (!config.REDIS_URL) {
+  if (!target) {
     logger.warn(
-      'REDIS_URL is not set: sessions and the question queue are kept in this process only; run one process, or set REDIS_URL',
+      'REDIS_URL (or REDIS_SENTINELS) is not set: sessions and the question queue are kept in this process only; run one process, or set REDIS_URL',
     );
     // Bounded by bytes, three quarters sessions, a quarter cached answers (issue 15).
     const bytes = config.MEMORY_STORE_MAX_MB * 1024 * 1024;
@@ -295,7 +299,7 @@ function createStore(
     return { store, redis: null };
   }
   let lastReported = 0;
-  const redis = createRedisClient(config.REDIS_URL, config.REDIS_COMMAND_TIMEOUT_MS, (error) => {
+  const redis = createRedisClient(target, config.REDIS_COMMAND_TIMEOUT_MS, (error) => {
     // One line per 10 s while Redis is away, not one per reconnect attempt.
     if (Date.now() - lastReported > 10_000) {
       lastReported = Date.now();
@@ -307,10 +311,11 @@ function createStore(
 
 /**
  * The question queue, the SMS queue, the model slots and the SMS claims (issue 13): in Redis,
- * shared by every replica, with REDIS_URL; in this process without.
+ * shared by every replica, with REDIS_URL or REDIS_SENTINELS; in this process without.
  */
 function createCapacity(
   config: Config,
+  target: RedisTarget | null,
   redis: Redis | null,
   logger: Logger,
 ): {
@@ -320,7 +325,7 @@ function createCapacity(
   claims: ClaimStore;
 } {
   const max = config.OLLAMA_HOST.map(() => config.OLLAMA_MAX_CONCURRENT);
-  if (!config.REDIS_URL || !redis) {
+  if (!target || !redis) {
     return {
       questions: createMemoryQueue('questions'),
       sms: createMemoryQueue('sms'),
@@ -338,7 +343,7 @@ function createCapacity(
   // One lease for a job's lock and for the model slot it holds: a dead replica's questions and
   // their slots come free together, and a survivor takes both up (issue 13 §1).
   const queue = {
-    redisUrl: config.REDIS_URL,
+    redis: target,
     keyPrefix: config.REDIS_KEY_PREFIX,
     lockMs: config.QUEUE_LEASE_MS,
     onError,
@@ -373,6 +378,8 @@ function secretsOf(config: Config): string[] {
     config.ADMIN_TOKEN,
     config.PHONE_HASH_SECRET,
     redisPassword,
+    config.REDIS_PASSWORD,
+    config.REDIS_SENTINEL_PASSWORD,
     // Daraja's credentials, and the secret of the callback URL it is given (issue 14).
     config.MPESA_CONSUMER_SECRET,
     config.MPESA_PASSKEY,

@@ -9,6 +9,7 @@ import type { RetrievalBounds } from './knowledge/types.ts';
 import { priceAmount, TRANSACTION_DESC_MAX } from './payments/daraja-wire.ts';
 import type { MpesaOptions } from './payments/mpesa.ts';
 import { isTrustedProxy } from './protocol/guard.ts';
+import type { RedisTarget } from './redis/connection.ts';
 
 /** A fixed secret keeps hashes stable on a laptop; production must set PHONE_HASH_SECRET. */
 export const DEV_PHONE_HASH_SECRET = 'ussd-ai-gateway-dev-secret-change-me';
@@ -26,10 +27,25 @@ export function appSettings(config: Config): AppDeps['settings'] {
     hopRatePerMinute: config.HOP_RATE_PER_MINUTE,
     questionRatePerMinute: config.QUESTION_RATE_PER_MINUTE,
     payments: config.PAYMENTS_MODE,
-    sessionDriver: config.REDIS_URL ? 'redis' : 'memory',
+    sessionDriver: redisTarget(config) ? 'redis' : 'memory',
     smsOn: smsOn(config),
     guard: { secret: config.CALLBACK_SECRET, allowedIps: config.ALLOWED_IPS, trustProxy: config.TRUST_PROXY },
   };
+}
+
+/**
+ * Where the shared Redis is (REDIS_URL, or the Sentinel group of REDIS_SENTINELS; config.ts
+ * refuses both at once), or null: everything in this process.
+ */
+export function redisTarget(config: Config): RedisTarget | null {
+  if (config.REDIS_SENTINELS.length > 0)
+    return {
+      sentinels: config.REDIS_SENTINELS,
+      name: config.REDIS_SENTINEL_NAME ?? '',
+      sentinelPassword: config.REDIS_SENTINEL_PASSWORD,
+      password: config.REDIS_PASSWORD,
+    };
+  return config.REDIS_URL ?? null;
 }
 
 /**

@@ -241,3 +241,48 @@ describe('payments config', () => {
     ).toContain('127.0.0.1');
   });
 });
+
+describe('Redis Sentinel (REDIS_SENTINELS)', () => {
+  const GROUP = { REDIS_SENTINELS: 's1:26379, 10.0.0.5:26380,[::1]:26381,s4', REDIS_SENTINEL_NAME: 'ussd' };
+
+  it('takes host:port entries (a bare host is 26379) and the group name', () => {
+    const c = loadConfig({ ...GROUP, REDIS_SENTINEL_PASSWORD: 'sentinel-pw', REDIS_PASSWORD: 'redis-pw' });
+    expect(c.REDIS_SENTINELS).toEqual([
+      { host: 's1', port: 26379 },
+      { host: '10.0.0.5', port: 26380 },
+      { host: '::1', port: 26381 },
+      { host: 's4', port: 26379 },
+    ]);
+    expect(c).toMatchObject({
+      REDIS_SENTINEL_NAME: 'ussd',
+      REDIS_SENTINEL_PASSWORD: 'sentinel-pw',
+      REDIS_PASSWORD: 'redis-pw',
+    });
+    expect(c.REDIS_URL).toBeUndefined();
+    expect(loadConfig({}).REDIS_SENTINELS).toEqual([]);
+  });
+
+  it.each([
+    [{ ...GROUP, REDIS_URL: 'redis://r:6379' }, /REDIS_SENTINELS: set either REDIS_URL .* not both/],
+    [{ REDIS_SENTINELS: 's1:26379' }, /REDIS_SENTINEL_NAME="": required with REDIS_SENTINELS/],
+    [
+      { ...GROUP, REDIS_SENTINELS: 's1:26379,s2:port,http://s3' },
+      /REDIS_SENTINELS=.*not host:port.*s2:port, http:\/\/s3/,
+    ],
+    [{ ...GROUP, REDIS_SENTINELS: 's1:70000' }, /REDIS_SENTINELS=.*not host:port.*s1:70000/],
+    [{ ...GROUP, REDIS_SENTINEL_NAME: 'my master' }, /REDIS_SENTINEL_NAME=.*master group name/],
+    [
+      { REDIS_URL: 'redis://r:6379', REDIS_PASSWORD: 'pw' },
+      /REDIS_PASSWORD: only used with REDIS_SENTINELS \(with REDIS_URL the password goes in the URL/,
+    ],
+    [{ REDIS_SENTINEL_NAME: 'ussd' }, /REDIS_SENTINEL_NAME: only used with REDIS_SENTINELS/],
+    [{ REDIS_SENTINEL_PASSWORD: 'pw' }, /REDIS_SENTINEL_PASSWORD: only used with REDIS_SENTINELS/],
+  ])('refuses %o, saying why', (env, message) => {
+    expect(problemsOf(env).join('\n')).toMatch(message);
+  });
+
+  it('names a Sentinel problem together with every other bad variable', () => {
+    const names = problemsOf({ REDIS_SENTINELS: 's1', PORT: 'x' }).map((p) => p.split(/[=:]/)[0]);
+    expect(names.sort()).toEqual(['PORT', 'REDIS_SENTINEL_NAME']);
+  });
+});

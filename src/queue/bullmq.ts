@@ -5,7 +5,8 @@
 // stream per queue). It must not know what a job means.
 import { hostname } from 'node:os';
 import { Queue, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { createRedisConnection, type RedisTarget } from '../redis/connection.ts';
 import {
   type AddOptions,
   type JobCounts,
@@ -15,7 +16,8 @@ import {
 } from './types.ts';
 
 export interface BullQueueOptions {
-  redisUrl: string;
+  /** A `redis://` URL or a Sentinel group (src/redis/connection.ts builds every connection). */
+  redis: RedisTarget;
   /** REDIS_KEY_PREFIX: BullMQ's keys go under `<prefix>bull:<name>:…`. */
   keyPrefix: string;
   /**
@@ -45,17 +47,14 @@ export function createBullQueue<D, R = unknown>(name: string, options: BullQueue
   const keep = options.keepSeconds ?? DEFAULT_KEEP_SECONDS;
   // The producer's connection fails fast, as the session store's does: an add on the hop's path
   // must not hang. The worker and the event reader block on Redis, as BullMQ requires (null).
-  const producer = new Redis(options.redisUrl, {
-    commandTimeout: options.commandTimeoutMs ?? 1000,
-    maxRetriesPerRequest: 1,
-    connectionName: `ussd-ai-gateway:${name}`,
+  const producer = createRedisConnection(options.redis, {
+    kind: 'producer',
+    name: `ussd-ai-gateway:${name}`,
+    commandTimeoutMs: options.commandTimeoutMs ?? 1000,
+    onError,
   });
   const blocking = () =>
-    new Redis(options.redisUrl, {
-      maxRetriesPerRequest: null,
-      connectionName: `ussd-ai-gateway:${name}:worker`,
-    });
-  producer.on('error', onError);
+    createRedisConnection(options.redis, { kind: 'blocking', name: `ussd-ai-gateway:${name}:worker` });
   const queue = new Queue<D, R>(name, { connection: producer, prefix });
   queue.on('error', onError);
   let events: QueueEvents | null = null;

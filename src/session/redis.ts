@@ -5,8 +5,9 @@
 // It must not hang a hop: every command is bounded by the client's commandTimeout, and every failure
 // surfaces as a SessionStoreError. It knows nothing of menus or what the state means.
 import { createHash, randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { SessionStoreError } from '../errors.ts';
+import { createRedisConnection, type RedisTarget } from '../redis/connection.ts';
 import type { AnswerProgress, PendingAnswer } from '../types.ts';
 import { PENDING_TTL_SECONDS } from './pending.ts';
 import { PENDING_SCRIPTS, type PendingCommands } from './pending-scripts.ts';
@@ -26,47 +27,23 @@ export type { Redis } from 'ioredis';
 
 const DAY_COUNTER_TTL_SECONDS = 2 * 86_400;
 const MINUTE_COUNTER_TTL_SECONDS = 120;
-const RECONNECT_MAX_DELAY_MS = 2_000;
 
 /**
  * An ioredis client tuned for a gateway that must never hang a hop, and must recover by itself
- * when Redis comes back. `onError` sees connection errors (one per failed reconnect attempt).
+ * when Redis comes back (src/redis/connection.ts, kind `hop`). `target`: a URL or a Sentinel
+ * group. `onError` sees connection errors (one per failed reconnect attempt).
  */
 export function createRedisClient(
-  url: string,
+  target: RedisTarget,
   commandTimeoutMs: number,
   onError?: (err: Error) => void,
 ): Redis {
-  const redis = new Redis(url, {
-    connectionName: 'ussd-ai-gateway',
-    // Armed when a command is issued, even while it waits in the offline queue (ioredis 5
-    // Redis#sendCommand), so no call outlives it whatever the connection is doing.
-    commandTimeout: commandTimeoutMs,
-    // Kept on (the default): with it off, commands sent before the first 'ready' fail at once with
-    // "Stream isn't writeable" (ioredis #945, #625). A command that timed out in the queue is
-    // still sent when Redis returns, long after its caller gave up: so the store never queues a
-    // hop's own commands (it waits for 'ready' itself, within the command timeout), and undoes a
-    // lease whose begin failed (issue 15: a replayed lease held a session for seconds). The queue
-    // cannot grow during an outage either (maxRetriesPerRequest below flushes it).
-    enableOfflineQueue: true,
-    // Queued commands are rejected after every second failed reconnect attempt instead of the
-    // default 20, so an outage does not pile up hops' commands waiting to be replayed.
-    maxRetriesPerRequest: 1,
-    // A command whose reply was lost with the connection may or may not have run; replaying it
-    // later could double a counter, and its caller has long given up.
-    autoResendUnfulfilledCommands: false,
-    // A Redis host that vanished (no RST) would leave the socket open forever: give up on a
-    // connection that is not answering pending commands, and one that does not connect.
-    socketTimeout: Math.max(2_000, 4 * commandTimeoutMs),
-    connectTimeout: Math.max(1_000, 4 * commandTimeoutMs),
-    // Never stop trying (a number, never null), so the gateway heals without a restart; capped
-    // so it notices a returned Redis within ~2 s, jittered so replicas do not reconnect in step.
-    retryStrategy: (times) =>
-      Math.min(50 * 2 ** Math.min(times, 6), RECONNECT_MAX_DELAY_MS) + Math.floor(Math.random() * 100),
+  return createRedisConnection(target, {
+    kind: 'hop',
+    name: 'ussd-ai-gateway',
+    commandTimeoutMs,
+    ...(onError ? { onError } : {}),
   });
-  // Without a listener ioredis reports every failed reconnect as an unhandled 'error' event.
-  redis.on('error', (err: Error) => onError?.(err));
-  return redis;
 }
 
 /**

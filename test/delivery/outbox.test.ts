@@ -76,7 +76,7 @@ for (const [d, driver] of (['memory', 'redis'] as const).entries()) {
       closers.push(async () => void redis.disconnect());
       return {
         queue: createBullQueue<SmsRequest, { outcome: string }>('sms', {
-          redisUrl: REDIS_URL,
+          redis: REDIS_URL,
           keyPrefix: prefix,
           stalledCheckMs: 1000,
           lockMs: 2000,

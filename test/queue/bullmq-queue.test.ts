@@ -10,7 +10,7 @@ describeJobQueueContract('bullmq (Redis)', async () => {
   return {
     open: () =>
       createBullQueue<{ n: number }, { doubled: number }>('contract', {
-        redisUrl: REDIS_URL,
+        redis: REDIS_URL,
         keyPrefix,
         stalledCheckMs: 1000,
         lockMs: 2000,
