@@ -76,7 +76,8 @@ export function createQuestionWorker(deps: WorkerDeps): JobHandler<QuestionJob, 
       // Run again after a crash or a shutdown: an answer already done is only handed on.
       const pending = await answers.getPending(q.phoneHash).catch(() => null);
       if (pending?.id === q.questionId && pending.answer?.done) {
-        await deps.onAnswered(q, pending.answer);
+        const done = pending.answer;
+        await whileRedisAway(() => deps.onAnswered(q, done), job.signal);
         return { ms: 0, outcome: 'ok' };
       }
     }
@@ -170,12 +171,20 @@ export function createQuestionWorker(deps: WorkerDeps): JobHandler<QuestionJob, 
       outcome: failure ?? (o.overlong ? 'cut' : 'ok'),
       queueMs,
     });
-    await deps.onAnswered(q, o.progress).catch((err: unknown) => {
+    // The finished answer is handed on even if Redis is away for a while (a Sentinel failover, a
+    // restart: issue 19): generated once, it would otherwise be lost to the phone.
+    await whileRedisAway(() => deps.onAnswered(q, o.progress), job.signal).catch((err: unknown) => {
       logger.warn({ err, questionId: q.questionId }, '[queue] answer not handed on');
     });
     const end = final as { p: AnswerProgress; first: boolean } | null;
-    publish(end?.p ?? o.progress, end?.first ?? false);
     await writes;
+    const last = end?.p ?? o.progress;
+    await whileRedisAway(() => answers.putAnswer(q.sessionId, last), job.signal).catch((err: unknown) =>
+      logger.warn({ err, questionId: q.questionId }, '[queue] answer not stored'),
+    );
+    await job
+      .progress({ p: last, ...(end?.first ? { first: true } : {}) } satisfies QuestionProgress)
+      .catch(() => {});
     return { ms: o.ms, outcome: failure ?? 'ok' };
   };
 
@@ -186,5 +195,25 @@ export function createQuestionWorker(deps: WorkerDeps): JobHandler<QuestionJob, 
       { model: hosts.model, ollama: host },
       `[inference] model '${hosts.model}' is not pulled: run \`ollama pull ${hosts.model}\``,
     );
+  }
+}
+
+/** How long a done answer's hand-on is retried: a failover or a Redis restart takes seconds. */
+const HAND_ON_RETRY_MS = 30_000;
+
+/**
+ * Runs `fn` again (100 ms, doubling to 2 s) while it fails, up to HAND_ON_RETRY_MS, then gives its
+ * error. Off the hop's path: no hop waits for it. The writes it retries are idempotent (a SET of
+ * the answer; a second SMS request is stopped by its claim).
+ */
+async function whileRedisAway<T>(fn: () => Promise<T>, signal: AbortSignal): Promise<T> {
+  const started = Date.now();
+  for (let delay = 100; ; delay = Math.min(delay * 2, 2_000)) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (signal.aborted || Date.now() - started + delay > HAND_ON_RETRY_MS) throw err;
+      await new Promise((r) => setTimeout(r, delay));
+    }
   }
 }

@@ -14,6 +14,8 @@ export interface RedisServer {
   start(): Promise<void>;
   /** SHUTDOWN NOSAVE, or SIGKILL when it does not answer; resolves once the process is gone. */
   stop(): Promise<void>;
+  /** SIGKILL, as a crashed host would; resolves once the process is gone. */
+  kill(): Promise<void>;
   /** Runs redis-cli against it and returns the trimmed reply. */
   cli(...args: string[]): Promise<string>;
   /** Every key (SCAN, not KEYS, as an operator would). */
@@ -22,7 +24,8 @@ export interface RedisServer {
   dispose(): Promise<void>;
 }
 
-export async function startRedisServer(): Promise<RedisServer> {
+/** `extraArgs`: more redis-server options (e.g. `--replicaof 127.0.0.1 <port>`). */
+export async function startRedisServer(extraArgs: readonly string[] = []): Promise<RedisServer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'ussd-redis-'));
   let child: ChildProcess | null = null;
@@ -38,7 +41,19 @@ export async function startRedisServer(): Promise<RedisServer> {
     if (child) return;
     const proc = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        dir,
+        ...extraArgs,
+      ],
       { stdio: 'ignore' },
     );
     child = proc;
@@ -70,6 +85,14 @@ export async function startRedisServer(): Promise<RedisServer> {
     clearTimeout(killer);
   }
 
+  async function kill(): Promise<void> {
+    const proc = child;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+    const gone = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+    proc.kill('SIGKILL');
+    await gone;
+  }
+
   async function keys(): Promise<string[]> {
     const found: string[] = [];
     let cursor = '0';
@@ -90,6 +113,7 @@ export async function startRedisServer(): Promise<RedisServer> {
     url: `redis://127.0.0.1:${port}`,
     start,
     stop,
+    kill,
     cli,
     keys,
     async dispose() {
