@@ -42,6 +42,7 @@ export interface ConnectionOptions {
 export type RedisConnector = (kind: ConnectionKind, name: string) => Redis;
 
 const RECONNECT_MAX_DELAY_MS = 2_000;
+const SENTINEL_RECONNECT_MAX_DELAY_MS = 500;
 
 export function createRedisConnection(target: RedisTarget, options: ConnectionOptions): Redis {
   const settings: RedisOptions = {
@@ -97,10 +98,8 @@ function kindOptions({ kind, commandTimeoutMs = 1_000 }: ConnectionOptions): Red
     socketTimeout: Math.max(2_000, 4 * commandTimeoutMs),
     connectTimeout: Math.max(1_000, 4 * commandTimeoutMs),
     // Never stop trying (a number, never null), so the gateway heals without a restart; capped
-    // so it notices a returned (or newly promoted) Redis within ~2 s, jittered so replicas do not
-    // reconnect in step.
-    retryStrategy: (times) =>
-      Math.min(50 * 2 ** Math.min(times, 6), RECONNECT_MAX_DELAY_MS) + Math.floor(Math.random() * 100),
+    // so it notices a returned Redis within ~2 s, jittered so replicas do not reconnect in step.
+    retryStrategy: reconnectDelay(RECONNECT_MAX_DELAY_MS),
   };
 }
 
@@ -126,5 +125,14 @@ function sentinelOptions(target: SentinelTarget, commandTimeoutMs: number): Redi
     sentinelCommandTimeout: Math.max(500, commandTimeoutMs),
     // All sentinels unreachable: keep asking (never null), at most once a second.
     sentinelRetryStrategy: (times) => Math.min(times * 100, 1_000),
+    // Every kind: a reconnect asks a sentinel first, which is cheap, and a promotion is a matter of
+    // seconds; at 2 s between tries service came back ~1 s after the promotion (the fault suite:
+    // promoted at 2.4 s, last END at 3.4 s), so try at least every half second.
+    retryStrategy: reconnectDelay(SENTINEL_RECONNECT_MAX_DELAY_MS),
   };
+}
+
+/** Doubling from 100 ms to `maxMs`, plus up to 100 ms of jitter so replicas do not reconnect in step. */
+function reconnectDelay(maxMs: number): (times: number) => number {
+  return (times) => Math.min(50 * 2 ** Math.min(times, 6), maxMs) + Math.floor(Math.random() * 100);
 }
