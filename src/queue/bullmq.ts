@@ -97,6 +97,15 @@ export function createBullQueue<D, R = unknown>(name: string, options: BullQueue
         backoff: { type: 'exponential', delay: Math.max(0, opts.backoffMs ?? 1000) },
         removeOnComplete: { age: keep },
         removeOnFail: { age: keep },
+        ...((opts.delayMs ?? 0) > 0 ? { delay: opts.delayMs } : {}),
+      });
+    },
+    async promote(id) {
+      const job = await queue.getJob(id);
+      if (!job || !(await job.isDelayed())) return;
+      // Another replica may promote it between the check and here: that is the same outcome.
+      await job.promote().catch(async (error: unknown) => {
+        if (await job.isDelayed()) throw error;
       });
     },
     process(handler: JobHandler<D, R>, concurrency: number) {

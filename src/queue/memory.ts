@@ -29,6 +29,8 @@ export function createMemoryQueue<D, R = unknown>(name: string): JobQueue<D, R> 
   const kept = new Map<string, true>();
   const running = new Map<string, AbortController>();
   const retries = new Set<NodeJS.Timeout>();
+  /** Jobs held by delayMs, until their time or promote(). */
+  const held = new Map<string, { entry: Entry<D>; timer: NodeJS.Timeout }>();
   let handler: JobHandler<D, R> | null = null;
   let local = 0;
   let global = Number.POSITIVE_INFINITY;
@@ -39,6 +41,16 @@ export function createMemoryQueue<D, R = unknown>(name: string): JobQueue<D, R> 
     kept.set(id, true);
     if (kept.size > KEPT_IDS) kept.delete(kept.keys().next().value as string);
   };
+
+  /** A held job joins the queue. */
+  function release(id: string): void {
+    const h = held.get(id);
+    if (!h || closed) return;
+    clearTimeout(h.timer);
+    held.delete(id);
+    waiting.push(h.entry);
+    pump();
+  }
 
   function pump(): void {
     while (!closed && handler && waiting.length > 0 && running.size < Math.min(local, global)) {
@@ -92,14 +104,24 @@ export function createMemoryQueue<D, R = unknown>(name: string): JobQueue<D, R> 
     async add(id, data, options: AddOptions = {}) {
       if (closed || kept.has(id)) return;
       keep(id);
-      waiting.push({
+      const entry = {
         id,
         data,
         attempts: Math.max(1, options.attempts ?? 1),
         backoffMs: Math.max(0, options.backoffMs ?? 1000),
         runs: 0,
-      });
+      };
+      if ((options.delayMs ?? 0) > 0) {
+        const timer = setTimeout(() => release(id), options.delayMs);
+        timer.unref();
+        held.set(id, { entry, timer });
+        return;
+      }
+      waiting.push(entry);
       pump();
+    },
+    async promote(id) {
+      release(id);
     },
     process(work, concurrency) {
       handler = work;
@@ -111,7 +133,7 @@ export function createMemoryQueue<D, R = unknown>(name: string): JobQueue<D, R> 
       pump();
     },
     async counts(): Promise<JobCounts> {
-      return { waiting: waiting.length + retries.size, active: running.size };
+      return { waiting: waiting.length + retries.size + held.size, active: running.size };
     },
     onProgress(listener) {
       events.on('progress', listener);
@@ -123,6 +145,8 @@ export function createMemoryQueue<D, R = unknown>(name: string): JobQueue<D, R> 
       closed = true;
       for (const timer of retries) clearTimeout(timer);
       retries.clear();
+      for (const { timer } of held.values()) clearTimeout(timer);
+      held.clear();
       for (const ctl of running.values()) ctl.abort(new DOMException('queue closing', 'AbortError'));
     },
   };

@@ -22,10 +22,15 @@ export interface AddOptions {
   attempts?: number;
   /** Delay before the first retry, doubled at each retry after it (default 1000 ms). */
   backoffMs?: number;
+  /**
+   * Held this long before it may run, unless promote()d sooner: a phone's second question waits
+   * for its first (issue 13 §3), and runs at the latest after this if the first's end was lost.
+   */
+  delayMs?: number;
 }
 
 export interface JobCounts {
-  /** Waiting to start, retries waiting for their backoff included. */
+  /** Waiting to start, retries waiting for their backoff and held jobs included. */
   waiting: number;
   /** Running now, in every process. */
   active: number;
@@ -41,6 +46,8 @@ export interface JobQueue<D, R = unknown> {
   readonly name: string;
   /** Queues a job under `id`; a second add with an id already kept is ignored. */
   add(id: string, data: D, options?: AddOptions): Promise<void>;
+  /** A job held by `delayMs` may run now; nothing when it is not held (running, done, unknown). */
+  promote(id: string): Promise<void>;
   /** Starts working jobs in this process, at most `concurrency` at once. */
   process(handler: JobHandler<D, R>, concurrency: number): void;
   /** At most this many jobs run at once across every process (model slots, issue 13 §2). */

@@ -129,6 +129,26 @@ export function describeJobQueueContract(name: string, makeHarness: () => Promis
       expect(heard).toEqual([{ step: 1 }, { step: 2 }]);
     });
 
+    it('holds a delayed job until any handle promotes it, or until its time', async () => {
+      const opener = await open();
+      const q = opener();
+      const other = opener();
+      const done = new Set<string>();
+      q.onCompleted((id) => done.add(id));
+      q.process(async (job) => ({ doubled: job.data.n * 2 }), 2);
+      await q.add('held', { n: 1 }, { delayMs: 60_000 });
+      await q.add('timed', { n: 2 }, { delayMs: 300 });
+      await until(() => done.has('timed'), 5000, 'the job whose time came');
+      expect(done.has('held')).toBe(false);
+      expect(await q.counts()).toEqual({ waiting: 1, active: 0 });
+      await other.promote('held');
+      await until(() => done.has('held'), 5000, 'the promoted job');
+      // Not held (done, unknown): nothing happens.
+      await other.promote('held');
+      await other.promote('never-added');
+      expect(await q.counts()).toEqual({ waiting: 0, active: 0 });
+    });
+
     it('counts waiting and running jobs', async () => {
       const q = (await open())();
       let release = () => {};
