@@ -203,8 +203,8 @@ describe('the question queue across two gateway processes', () => {
       expect(r.status).toBe(200);
       expect(r.body, `${a.output()}\n${b.output()}`.slice(-3000)).toMatch(/^CON /);
     }
-    // Each asker presses "1. Get answer" every half second until a page comes (not faster: 50
-    // askers polling are most of the CPU the test takes on a loaded machine).
+    // Each asker presses "1. Get answer" every half second until a page comes (half the hops of a
+    // quarter-second poll, for a machine running the rest of the suite).
     const answered = await Promise.all(
       askers.map(async (s, i) => {
         let text = `1*${s.question}`;
