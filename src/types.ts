@@ -17,7 +17,7 @@ export type AnswerFailure =
   | 'error' // 5xx, a broken stream, garbage
   | 'empty' // the model said nothing usable
   | 'timeout' // nothing arrived before the answer's own time limit
-  | 'waiting'; // the phone's earlier question is still waiting for its answer (one at a time)
+  | 'waiting'; // two questions of the phone wait already (one answered at a time, one behind it)
 
 /**
  * An answer as far as it has got. Written to the session store as it grows, so the next hop can be
@@ -35,6 +35,8 @@ export interface AnswerProgress {
   later?: 'sms' | 'dial';
   /** With failure 'waiting': the question that is waiting (cut to fit a screen). */
   waitingFor?: string;
+  /** Waiting behind the phone's earlier question (this one, cut to fit a screen) until it is answered. */
+  after?: string;
 }
 
 /** Why a payment did not go through (payments/types.ts explains each). */
@@ -85,4 +87,9 @@ export interface PendingAnswer {
   answer?: AnswerProgress;
   /** How it reached the asker, once it did. */
   read?: Delivery;
+  /**
+   * The phone's second question, asked while this one waited: its job is held until this one is
+   * answered (one question per phone at a time, issue 13 §3). Only on the first; never nested.
+   */
+  next?: PendingAnswer;
 }

@@ -6,6 +6,7 @@
 // is logged once (the first wins). It must not send: the outbox does, at most once.
 import type { InteractionLog } from '../log/types.ts';
 import type { Logger } from '../logger.ts';
+import { entries } from '../session/pending.ts';
 import type { SessionStore } from '../session/types.ts';
 import type { AnswerProgress, Delivery, PendingAnswer } from '../types.ts';
 
@@ -84,15 +85,21 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
 
     async sessionEnded(sessionId, phoneKey, phone) {
       if (!deps.sms || !phone) return;
-      const pending = await store.getPending(phoneKey);
-      if (!pending || pending.sessionId !== sessionId || pending.read !== undefined) return;
-      if (pending.answer) return toSms(pending, phoneKey, phone);
-      // Still being written: its worker sends it when it is done. The update returns the record
-      // as it is after, so an answer that landed in between is sent here (twice is prevented by
-      // the outbox's claim).
-      const after = await store.updatePending(phoneKey, pending.id, { hungUp: true });
-      if (after?.answer && after.read === undefined) await toSms(after, phoneKey, phone);
-      logger.info({ sessionId }, '[delivery] session ended before its answer: it goes by SMS');
+      // The session's questions: the phone's first pending one, the one waiting behind it, or both.
+      const record = await store.getPending(phoneKey);
+      for (const pending of entries(record).filter((e) => e.sessionId === sessionId)) {
+        if (pending.read !== undefined) continue;
+        if (pending.answer) {
+          await toSms(pending, phoneKey, phone);
+          continue;
+        }
+        // Still being written: its worker sends it when it is done. The update returns the
+        // question as it is after, so an answer that landed in between is sent here (twice is
+        // prevented by the outbox's claim).
+        const after = await store.updatePending(phoneKey, pending.id, { hungUp: true });
+        if (after?.answer && after.read === undefined) await toSms(after, phoneKey, phone);
+        logger.info({ sessionId }, '[delivery] session ended before its answer: it goes by SMS');
+      }
     },
 
     async sendAll(request) {

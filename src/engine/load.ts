@@ -183,6 +183,10 @@ const QUEUE_TEXT_DEFAULTS = {
     en: 'You have an answer to: {question}\n1. Read\n2. Main menu',
     sw: 'Una jibu la: {question}\n1. Soma\n2. Menyu kuu',
   },
+  queuedBehind: {
+    en: 'Your question is next after your earlier one: {question}\nIts answer comes in about {minutes} min.\n1. Get answer\n0. Back',
+    sw: 'Swali lako linafuata lile la awali: {question}\nJibu lake linakuja baada ya dakika {minutes}.\n1. Pata jibu\n0. Rudi',
+  },
   answerLastSms: {
     en: '1. Helpful\n2. Not helpful\n3. Send all by SMS\n0. Back',
     sw: '1. Imesaidia\n2. Haijasaidia\n3. Tuma yote kwa SMS\n0. Rudi',
@@ -197,8 +201,8 @@ const QUEUE_TEXT_DEFAULTS = {
     sw: 'Samahani, hatukuweza kujibu swali lako: {question}. Tafadhali piga tena.',
   },
   waiting: {
-    en: 'You already have a question waiting: {question}\nIts answer comes in about {minutes} min.\n1. Try again\n0. Back',
-    sw: 'Tayari una swali linalosubiri: {question}\nJibu lake linakuja baada ya dakika {minutes}.\n1. Jaribu tena\n0. Rudi',
+    en: 'You already have 2 questions waiting, the last: {question}\nIts answer comes in about {minutes} min.\n1. Try again\n0. Back',
+    sw: 'Tayari una maswali 2 yanayosubiri, la mwisho: {question}\nJibu lake linakuja baada ya dakika {minutes}.\n1. Jaribu tena\n0. Rudi',
   },
 } as const;
 
@@ -216,6 +220,7 @@ function withQueueTexts(texts: RawJourney['texts'], languages: readonly string[]
     smsLater: pick('smsLater') as Text,
     dialLater: pick('dialLater') as Text,
     pendingOffer: pick('pendingOffer') as Text,
+    queuedBehind: pick('queuedBehind') as Text,
     answerLastSms: pick('answerLastSms') as Text,
     smsRequested: pick('smsRequested') as Text,
     smsAnswer: pick('smsAnswer') as Text,

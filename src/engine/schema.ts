@@ -115,6 +115,7 @@ export const QUEUE_TEXT_NAMES = [
   'smsLater',
   'dialLater',
   'pendingOffer',
+  'queuedBehind',
   'answerLastSms',
   'smsRequested',
   'smsAnswer',

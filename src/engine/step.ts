@@ -1,6 +1,7 @@
 // The menu state machine: one keypress in, the next state, the reply and the effects out.
 // Pure (XState's pure transitions): no I/O, no clock, no randomness — time and ids come in
 // through StepContext, side effects go out as data for the handler to perform (issue 3).
+import { offered } from '../session/pending.ts';
 import type { Reply } from '../types.ts';
 import { acceptOffer, logOnce, subscribed, unseenOutcome } from './offer.ts';
 import { menuPages, t } from './render.ts';
@@ -55,8 +56,9 @@ export function start(journey: Journey, ctx: StepContext): StepResult {
   }
   // An answer from an earlier session, done and not read: offered first (issue 13 §3). A question
   // that got no answer is not offered: there is nothing to read.
-  const pending = ctx.pending;
-  if (pending?.answer?.done && pending.answer.failure === undefined && pending.read === undefined) {
+  // Of two (one waited behind the other), the older first.
+  const pending = offered(ctx.pending ?? null);
+  if (pending) {
     const question = { id: pending.id, text: pending.question };
     return show(journey, { ...state, screen: PENDING_SCREEN, question }, ctx);
   }

@@ -137,6 +137,8 @@ export interface SystemTexts {
   dialLater: Text;
   /** The first screen of a dial with an unread answer: {question}, 1 read, 2 main menu. */
   pendingOffer: Text;
+  /** "Still thinking" for a question waiting behind the phone's earlier one: {question}, {minutes}. */
+  queuedBehind: Text;
   /** The last answer page's footer with "Send all by SMS" (3), while SMS is on. */
   answerLastSms: Text;
   smsRequested: Text;

@@ -208,12 +208,13 @@ function checkFits(journey: Journey, journeyFile: string, facts: BusinessFacts):
     }
     for (const name of ['error', 'limited', 'badNumber', 'smsLater', 'dialLater', 'smsRequested'] as const)
       over(journeyFile, `journey.texts.${name}`, 'the screen', fill(t(texts[name], lang), waitVars));
-    over(
-      journeyFile,
-      'journey.texts.pendingOffer',
-      'the screen with the invalid hint',
-      `${hint}\n${fill(t(texts.pendingOffer, lang), waitVars)}`,
-    );
+    for (const name of ['pendingOffer', 'queuedBehind'] as const)
+      over(
+        journeyFile,
+        `journey.texts.${name}`,
+        'the screen with the invalid hint',
+        `${hint}\n${fill(t(texts[name], lang), waitVars)}`,
+      );
     const page = Math.min(answerPageSeptets(journey, lang), answerPageSeptets(journey, lang, true));
     if (page < MIN_ANSWER_PAGE) {
       issues.push({

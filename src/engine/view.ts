@@ -101,6 +101,14 @@ function renderAnswer(journey: Journey, state: EngineState, ctx: StepContext, hi
       return { kind: 'END', text: cleanScreen(fill(t(journey.texts.smsLater, lang), waitVars)) };
     if (progress.later === 'dial' && state.page === 0)
       return { kind: 'END', text: cleanScreen(fill(t(journey.texts.dialLater, lang), waitVars)) };
+    // Behind the phone's earlier question: which one, and when (issue 13 §3).
+    if (progress.after !== undefined && state.page === 0) {
+      const behind = fill(t(journey.texts.queuedBehind, lang), {
+        ...waitVars,
+        question: shownQuestion(progress.after),
+      });
+      return { kind: 'CON', text: prefix(cleanScreen(behind)) };
+    }
     return { kind: 'CON', text: prefix(t(journey.texts.thinking, lang)) };
   }
   // Pages leave room for the hint (answerPageSeptets), so a page re-shown with it still fits whole.

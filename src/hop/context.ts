@@ -5,6 +5,7 @@ import { t } from '../engine/render.ts';
 import { ANSWER_SCREEN } from '../engine/step.ts';
 import type { EngineState, Journey, StepContext, StoredSession } from '../engine/types.ts';
 import type { CountryCode } from '../phone.ts';
+import { offered } from '../session/pending.ts';
 import type { AnswerProgress, PendingAnswer, PhoneProfile, Reply } from '../types.ts';
 
 export interface HopSettings {
@@ -61,7 +62,7 @@ export function stepContext(settings: HopSettings, facts: HopFacts, now: number,
     tzOffsetMinutes: settings.tzOffsetMinutes,
     // An earlier session's answer being read becomes this session's (engine/view.ts answerOf
     // shows an answer only for the question in view).
-    answer: facts.answer ?? facts.pending?.answer ?? null,
+    answer: facts.answer ?? offered(facts.pending ?? null)?.answer ?? facts.pending?.answer ?? null,
     pending: facts.pending ?? null,
     smsOn: settings.smsOn === true,
   };

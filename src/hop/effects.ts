@@ -18,6 +18,7 @@ import type { HopLogger } from '../logger.ts';
 import type { Payments } from '../payments/types.ts';
 import type { Hop } from '../protocol/at.ts';
 import type { RecordsStore, Within } from '../records/types.ts';
+import { entryOf } from '../session/pending.ts';
 import type { HopSnapshot, SessionStore } from '../session/types.ts';
 import type { AnswerProgress, PhoneProfile, Reply } from '../types.ts';
 import type { HopSettings } from './context.ts';
@@ -221,7 +222,7 @@ export function createEffects(deps: EffectDeps) {
     },
 
     'read-pending': async (effect, scope, result) => {
-      const answer = scope.snapshot.pending?.answer;
+      const answer = entryOf(scope.snapshot.pending ?? null, effect.questionId)?.answer;
       if (answer?.id === effect.questionId) result.answer = answer;
       await delivered(scope, effect.questionId, 'next-dial');
     },

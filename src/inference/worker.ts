@@ -7,6 +7,7 @@
 import type { InteractionLog } from '../log/types.ts';
 import type { Logger } from '../logger.ts';
 import type { JobContext, JobHandler } from '../queue/types.ts';
+import { entryOf } from '../session/pending.ts';
 import type { SessionStore } from '../session/types.ts';
 import type { AnswerProgress, Lang } from '../types.ts';
 import type { AnswerCache } from './cache.ts';
@@ -74,8 +75,8 @@ export function createQuestionWorker(deps: WorkerDeps): JobHandler<QuestionJob, 
     const q = job.data;
     if (job.attempt > 0) {
       // Run again after a crash or a shutdown: an answer already done is only handed on.
-      const pending = await answers.getPending(q.phoneHash).catch(() => null);
-      if (pending?.id === q.questionId && pending.answer?.done) {
+      const pending = entryOf(await answers.getPending(q.phoneHash).catch(() => null), q.questionId);
+      if (pending?.answer?.done) {
         const done = pending.answer;
         await whileRedisAway(() => deps.onAnswered(q, done), job.signal);
         return { ms: 0, outcome: 'ok' };

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { SessionStoreError } from '../errors.ts';
 import type { AnswerProgress, PendingAnswer, PhoneProfile } from '../types.ts';
-import { blocks, markedRead, PENDING_TTL_SECONDS, patched } from './pending.ts';
+import { claimed, dropped, entryOf, markedRead, PENDING_TTL_SECONDS, patched } from './pending.ts';
 import { createTtlMap } from './ttl-map.ts';
 import {
   type BeginOptions,
@@ -188,17 +188,16 @@ export function createMemorySessionStore<S = unknown>(
 
     async claimPending(phoneKey, pending, staleMs) {
       live('claimPending');
-      const current = pendingOf(phoneKey);
-      if (blocks(current, pending.id, now(), staleMs)) return current;
-      pendings.set(phoneKey, toJson(pending, 'pending answer'), PENDING_TTL_SECONDS * 1000);
-      return null;
+      const { claim, record } = claimed(pendingOf(phoneKey), pending, now(), staleMs);
+      if (record) pendings.set(phoneKey, toJson(record, 'pending answer'), PENDING_TTL_SECONDS * 1000);
+      return claim;
     },
 
     async updatePending(phoneKey, id, patch) {
       live('updatePending');
       const next = patched(pendingOf(phoneKey), id, patch);
       if (next) rewrite(phoneKey, next);
-      return next;
+      return entryOf(next, id);
     },
 
     async readPending(phoneKey, id, how) {
@@ -207,7 +206,7 @@ export function createMemorySessionStore<S = unknown>(
       const next = markedRead(before, id, how);
       if (!next) return null;
       rewrite(phoneKey, next);
-      return before;
+      return entryOf(before, id);
     },
 
     async getPending(phoneKey) {
@@ -217,7 +216,11 @@ export function createMemorySessionStore<S = unknown>(
 
     async dropPending(phoneKey, id) {
       live('dropPending');
-      if (pendingOf(phoneKey)?.id === id) pendings.delete(phoneKey);
+      const before = pendingOf(phoneKey);
+      const after = dropped(before, id);
+      if (after === before) return;
+      if (after) rewrite(phoneKey, after);
+      else pendings.delete(phoneKey);
     },
 
     async getCached(key) {

@@ -18,6 +18,7 @@ import {
   type HopKey,
   type HopSnapshot,
   type HopWrite,
+  type PendingClaim,
   PROFILE_CACHE_TTL_SECONDS,
   type SessionStore,
   type SessionStoreOptions,
@@ -225,7 +226,7 @@ export function createRedisSessionStore<S = unknown>(
 
     claimPending: (phoneKey, pending, staleMs) =>
       guard('claimPending', async () => {
-        const blocking = await scripts.ussdPendingClaim(
+        const [status, other] = await scripts.ussdPendingClaim(
           pendingKey(phoneKey),
           toJson(pending, 'pending answer'),
           pending.id,
@@ -233,7 +234,10 @@ export function createRedisSessionStore<S = unknown>(
           Math.round(staleMs),
           PENDING_TTL_SECONDS,
         );
-        return parseJson<PendingAnswer>(blocking, 'pending answer');
+        const record = parseJson<PendingAnswer>(other ?? null, 'pending answer');
+        if (status === 'behind' && record) return { status, ahead: record };
+        if (status === 'blocked' && record) return { status, other: record };
+        return { status: 'claimed' } satisfies PendingClaim;
       }),
 
     updatePending: (phoneKey, id, patch) =>

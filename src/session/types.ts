@@ -46,6 +46,15 @@ export interface HopSnapshot<S> {
 /** What may change on a pending answer after it was claimed. */
 export type PendingPatch = Partial<Pick<PendingAnswer, 'sms' | 'hungUp' | 'answer' | 'etaAt'>>;
 
+/**
+ * A new question against the phone's pending ones: it runs now; it waits behind `ahead`, the
+ * phone's unanswered question; or two are waiting already (`other`, the second) and it is refused.
+ */
+export type PendingClaim =
+  | { status: 'claimed' }
+  | { status: 'behind'; ahead: PendingAnswer }
+  | { status: 'blocked'; other: PendingAnswer };
+
 export type Advanced = { written: true; version: string } | { written: false; reason: 'changed' | 'limited' };
 
 /** What a hop writes back, in one round trip. */
@@ -97,20 +106,22 @@ export interface SessionStore<S = unknown> {
   /** Stores the answer so far; called by background generation as tokens arrive. */
   putAnswer(sessionId: string, answer: AnswerProgress): Promise<void>;
   /**
-   * Makes `pending` the phone's pending question, unless another question of the phone is still
-   * waiting for its answer (asked less than `staleMs` ago): that one is returned and nothing
-   * changes. An answer already done but not read is replaced. Null when claimed.
+   * Makes `pending` the phone's pending question (claimed) unless another of its questions is
+   * still waiting for its answer (asked less than `staleMs` ago): then `pending` waits behind it
+   * (behind), or, when one waits behind it already, nothing changes (blocked). Questions over
+   * (answered, read or stale) are replaced. Rules: pending.ts.
    */
-  claimPending(phoneKey: string, pending: PendingAnswer, staleMs: number): Promise<PendingAnswer | null>;
-  /** Merges `patch` into the phone's pending question `id`; the record after, or null if not it. */
+  claimPending(phoneKey: string, pending: PendingAnswer, staleMs: number): Promise<PendingClaim>;
+  /** Merges `patch` into the phone's pending question `id`; that question after, or null if none. */
   updatePending(phoneKey: string, id: string, patch: PendingPatch): Promise<PendingAnswer | null>;
   /**
-   * Marks the pending answer `id` as read, `how`; returns the record if this call marked it
+   * Marks the pending answer `id` as read, `how`; returns the question if this call marked it
    * (the first to), else null: so a delivery is recorded once.
    */
   readPending(phoneKey: string, id: string, how: Delivery): Promise<PendingAnswer | null>;
+  /** The phone's first pending question, the one waiting behind it in its `next`. */
   getPending(phoneKey: string): Promise<PendingAnswer | null>;
-  /** Forgets the pending question `id` (it was never queued). */
+  /** Forgets the pending question `id` (it was never queued); the one behind the first moves up. */
   dropPending(phoneKey: string, id: string): Promise<void>;
   /** A small shared cache (answers to repeated questions). */
   getCached(key: string): Promise<string | null>;

@@ -246,22 +246,33 @@ describe('protecting the model', () => {
     expect(sent('second')).toHaveLength(1);
   });
 
-  it('one pending question per phone: a second waits for the first', async () => {
-    fake.set({ answer: 'one two three', tokenMs: 150 });
+  it('one question per phone at a time: a second waits behind the first and runs when it is answered; a third is refused', async () => {
+    fake.set({ answer: 'one two three', tokenMs: 50 });
     const { answerer } = buildAnswerer(fake.url, { options: { maxConcurrent: 2 } });
-    const first = askFor('what is malaria and how is it spread', 200, { phoneHash: 'one-phone' });
+    const phone = { phoneHash: 'one-phone' };
+    const release = fake.hold(); // no answer until the three are asked
+    const first = askFor('what is malaria and how is it spread', 200, phone);
     expect(await answerer.ask(first.req)).toMatchObject({ done: false });
-    const second = await answerer.ask(askFor('and dengue?', 200, { phoneHash: 'one-phone' }).req);
-    expect(second).toMatchObject({
-      done: true,
-      failure: 'waiting',
-      waitingFor: 'what is malaria and how is it spread',
+    // A free slot, yet the second is not asked of the model: it waits behind the first.
+    const second = askFor('and dengue?', 200, phone);
+    expect(await answerer.ask(second.req)).toMatchObject({
+      done: false,
+      after: 'what is malaria and how is it spread',
     });
     expect(sent('and dengue?')).toHaveLength(0);
+    const third = await answerer.ask(askFor('and cholera?', 200, phone).req);
+    expect(third).toMatchObject({ done: true, failure: 'waiting', waitingFor: 'and dengue?' });
+    expect(sent('and cholera?')).toHaveLength(0);
+    release();
+    // The first answered, the second runs (after it, never beside it) and reaches its asker.
     await until(() => first.last()?.done === true, 5000, 'the first answer');
-    // Answered: the phone may ask again.
-    const third = await answerer.ask(askFor('and dengue?', 2000, { phoneHash: 'one-phone' }).req);
-    expect(third).toMatchObject({ done: true, text: 'one two three' });
+    await until(() => second.last()?.done === true, 5000, 'the second answer');
+    expect(second.last()).toMatchObject({ done: true, text: 'one two three' });
+    const [one, two] = [sent('what is malaria and how is it spread')[0], sent('and dengue?')[0]];
+    expect(two?.at).toBeGreaterThanOrEqual(one?.closedAt ?? Number.POSITIVE_INFINITY);
+    // Both answered: the phone may ask again, and is answered at once.
+    const again = await answerer.ask(askFor('and cholera?', 2000, phone).req);
+    expect(again).toMatchObject({ done: true, text: 'one two three' });
     await answerer.close();
   });
 

@@ -385,21 +385,62 @@ export function describeSessionStoreContract(
         etaAt: at + 60_000,
       });
 
-      it('one waiting question per phone; a done or stale one gives way; the next hop reads it', async () => {
+      it('one question per phone at a time, a second behind it, a third refused; what is over gives way', async () => {
         const key = hopKey();
         const phone = key.phoneKey;
-        expect(await store.claimPending(phone, pending('q1'), 60_000)).toBeNull();
-        expect(await store.claimPending(phone, pending('q2'), 60_000)).toMatchObject({ id: 'q1' });
-        expect(await store.claimPending(phone, pending('q1'), 60_000)).toBeNull(); // the same again
-        expect((await store.begin(key, LEASE_MS)).pending).toMatchObject({
-          id: 'q1',
-          question: 'question q1',
+        const claimed = { status: 'claimed' };
+        expect(await store.claimPending(phone, pending('q1'), 60_000)).toEqual(claimed);
+        expect(await store.claimPending(phone, pending('q1'), 60_000)).toEqual(claimed); // the same again
+        // q2 waits behind q1; the same again changes nothing.
+        const behind = await store.claimPending(phone, pending('q2'), 60_000);
+        expect(behind).toMatchObject({ status: 'behind', ahead: { id: 'q1', question: 'question q1' } });
+        expect(behind.status === 'behind' && behind.ahead.next).toBeUndefined();
+        expect(await store.claimPending(phone, pending('q2'), 60_000)).toMatchObject({ status: 'behind' });
+        expect(await store.claimPending(phone, pending('q3'), 60_000)).toMatchObject({
+          status: 'blocked',
+          other: { id: 'q2' },
         });
+        // The next hop reads both, the second nested in the first.
+        expect((await store.begin(key, LEASE_MS)).pending).toMatchObject({ id: 'q1', next: { id: 'q2' } });
+        // q1 answered: q2 is the first now, and q3 waits behind it.
         await store.updatePending(phone, 'q1', { answer: answer('done', true) });
-        expect(await store.claimPending(phone, pending('q2'), 60_000)).toBeNull(); // q1 was answered
+        expect(await store.claimPending(phone, pending('q3'), 60_000)).toMatchObject({
+          status: 'behind',
+          ahead: { id: 'q2' },
+        });
+        expect(await store.getPending(phone)).toMatchObject({ id: 'q2', next: { id: 'q3' } });
+        // Both answered: a new question replaces them.
+        await store.updatePending(phone, 'q2', { answer: answer('two', true) });
+        await store.updatePending(phone, 'q3', { answer: answer('three', true) });
+        const q4 = pending('q4');
+        expect(await store.claimPending(phone, q4, 60_000)).toEqual(claimed);
+        expect(await store.getPending(phone)).toEqual(q4);
+        // A stale question gives way.
         const other = hopKey();
         await store.claimPending(other.phoneKey, pending('old', Date.now() - 120_000), 60_000);
-        expect(await store.claimPending(other.phoneKey, pending('new'), 60_000)).toBeNull(); // stale
+        expect(await store.claimPending(other.phoneKey, pending('new'), 60_000)).toEqual(claimed);
+      });
+
+      it('the question behind the first is updated, read and dropped by its id; the first dropped, it moves up', async () => {
+        const phone = hopKey().phoneKey;
+        const [q1, q2, q3] = [pending('q1'), pending('q2'), pending('q3')];
+        await store.claimPending(phone, q1, 60_000);
+        await store.claimPending(phone, q2, 60_000);
+        expect(await store.updatePending(phone, 'q2', { hungUp: true })).toEqual({
+          ...q2,
+          hungUp: true,
+        });
+        expect(await store.readPending(phone, 'q2', 'sms')).toEqual({ ...q2, hungUp: true });
+        expect(await store.readPending(phone, 'q2', 'sms')).toBeNull();
+        expect(await store.getPending(phone)).toEqual({
+          ...q1,
+          next: { ...q2, hungUp: true, read: 'sms' },
+        });
+        await store.dropPending(phone, 'q2');
+        expect(await store.getPending(phone)).toEqual(q1);
+        await store.claimPending(phone, q3, 60_000);
+        await store.dropPending(phone, 'q1');
+        expect(await store.getPending(phone)).toEqual(q3);
       });
 
       it('updates only the question it names, and is read once, by whoever comes first', async () => {
