@@ -65,7 +65,7 @@ afterEach(async () => {
 });
 
 /** The app with SMS on or off; `priorAnswerMs` sets how long answers are thought to take. */
-function gateway(opts: { sms: boolean; priorAnswerMs?: number }) {
+function gateway(opts: { sms: boolean; priorAnswerMs?: number; answerTimeoutMs?: number }) {
   const logger = silentLogger();
   const config = loadConfig({ HOP_DEADLINE_MS: '1500', HOP_RATE_PER_MINUTE: '0', CALLBACK_SECRET: SECRET });
   const store = createRedisSessionStore<StoredSession>(createRedisClient(REDIS_URL, 500), {
@@ -104,7 +104,7 @@ function gateway(opts: { sms: boolean; priorAnswerMs?: number }) {
       maxConcurrent: 2,
       numPredict: 150,
       cacheTtlSeconds: 0,
-      answerTimeoutMs: 5000,
+      answerTimeoutMs: opts.answerTimeoutMs ?? 5000,
       smsOn: opts.sms,
       ...(opts.priorAnswerMs ? { priorAnswerMs: opts.priorAnswerMs } : {}),
     },
@@ -199,7 +199,8 @@ describe('answers that miss their session', () => {
       expect(await first('1*how is malaria spread')).toBe(
         'END Dial again in about 4 minutes to read your answer.',
       );
-      await new Promise((r) => setTimeout(r, 800)); // the answer is written meanwhile
+      // The answer is written meanwhile (waited for, not slept on: a loaded machine is slower).
+      await until(async () => (await g.pending())?.answer?.done === true, 10_000, 'the answer');
       const again = g.dial();
       expect(await again('')).toBe('CON You have an answer to: how is malaria spread\n1. Read\n2. Main menu');
       expect(await again('1')).toBe(
@@ -209,6 +210,56 @@ describe('answers that miss their session', () => {
       expect(await g.dial()('')).toMatch(/^CON Welcome to Ask/); // read: not offered again
       expect(await g.rows('SELECT how FROM deliveries')).toEqual([{ how: 'next-dial' }]);
     }));
+
+  it('a second question waits behind the first and is answered after it, in its session; a third is refused; the first, unread, is offered at the next dial', async () => {
+    // The first is held for three ask hops (1.5 s each): longer than the default answer limit.
+    const g = gateway({ sms: false, answerTimeoutMs: 20_000 });
+    const ask = async (question: string) => {
+      const dial = g.dial();
+      await dial('');
+      await dial('1');
+      return { dial, screen: await dial(`1*${question}`) };
+    };
+    const seen = ollama.generations().length; // the fake is shared with the tests before
+    const asked = () =>
+      ollama
+        .generations()
+        .slice(seen)
+        .map((r) => (r.body as { messages: { content: string }[] }).messages.at(-1)?.content);
+    const release = ollama.hold(); // nothing is answered until the three are asked
+    let second: Awaited<ReturnType<typeof ask>>;
+    try {
+      expect((await ask('how is malaria spread')).screen).toBe(
+        'CON Still working on your answer.\n1. Get answer\n0. Back',
+      );
+      second = await ask('and dengue');
+      expect(second.screen).toBe(
+        'CON Your question is next after your earlier one: how is malaria spread\nIts answer comes in about 1 min.\n1. Get answer\n0. Back',
+      );
+      expect((await ask('and cholera')).screen).toBe(
+        'CON You already have 2 questions waiting, the last: and dengue\nIts answer comes in about 1 min.\n1. Try again\n0. Back',
+      );
+      expect(asked()).toEqual(['how is malaria spread']); // only the first went to the model
+    } finally {
+      release();
+    }
+    // "1. Get answer" on the second: its answer, once the first's is done.
+    let text = '1*and dengue';
+    let screen = second.screen;
+    while (!screen.startsWith('CON Malaria')) {
+      expect(screen).toMatch(/^CON (Your question is next|Still working)/);
+      await new Promise((r) => setTimeout(r, 100));
+      text += '*1';
+      screen = await second.dial(text);
+    }
+    expect(screen).toBe('CON Malaria is spread by mosquitoes.\n1. Helpful\n2. Not helpful\n0. Back');
+    expect(asked()).toEqual(['how is malaria spread', 'and dengue']);
+    // The first was not read in its session: the next dial offers it.
+    expect(await g.dial()('')).toBe(
+      'CON You have an answer to: how is malaria spread\n1. Read\n2. Main menu',
+    );
+    expect(await g.rows('SELECT how FROM deliveries')).toEqual([{ how: 'in-session' }]);
+  });
 
   it('an asker who hangs up while the answer is written gets it by SMS (AT end-of-session notification)', async () => {
     ollama.set({ firstTokenMs: 2500 });
