@@ -2,6 +2,7 @@
 // Local time is UTC+3; the window is 2026-01-01 .. 2026-01-02, "now" is Jan 2 20:00.
 import { describe, expect, it } from 'vitest';
 import type { TierRow } from '../../src/log/types.ts';
+import { renderAdminPage } from '../../src/report/admin-page.ts';
 import { emptyFunnel } from '../../src/report/funnel.ts';
 import { openLogReadOnly } from '../../src/report/read.ts';
 import { buildReport, type Report } from '../../src/report/report.ts';
@@ -151,6 +152,25 @@ describe('the funnel with M-Pesa', () => {
       expect(f.paid + f.failed + f.expired).toBeLessThanOrEqual(f.askedToPay);
       expect(f.conversionRate ?? 0).toBeLessThanOrEqual(1);
     }
+  });
+
+  it('shows the same funnel on the admin page: steps with their rates, revenue, per day', () => {
+    const html = renderAdminPage(report(mpesaFile.path), { json: '', days: () => '' });
+    const section = html.split('<section id="conversion">')[1]?.split('</section>')[0] ?? '';
+    const values = [...section.matchAll(/class="val">([^<]*)</g)].map((m) => m[1]);
+    // The funnel: 9 offered, 7 accepted (78 %), 7 asked to pay, 4 paid (44 %); then the offers per
+    // day (accepted/offered) and the revenue per day (KES 80 on day 1: A B F; 40 on day 2: H J).
+    expect(values).toEqual(['9', '7 (78%)', '7 (78%)', '4 (44%)', '5/6', '2/3', '60', '40']);
+    expect(section).toContain('Revenue per day: KES 100 in the window');
+    expect(section).toContain('<b>44%</b> conversion');
+    expect(section).not.toContain('Intent mode');
+    expect(section).toContain('Failed payments by reason: cancelled 1, wrong-pin 1; expired: 1.');
+    const foot = section.match(/<tfoot><tr>(.*?)<\/tr>/)?.[1];
+    expect(foot).toBe(
+      ['total', '0', '9', '5/4', '7', '2', '7', '4', '2', '1', '100', '44%']
+        .map((c) => `<th>${c}</th>`)
+        .join(''),
+    );
   });
 
   it('prints the funnel with revenue and why payments failed', () => {
