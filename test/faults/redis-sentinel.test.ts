@@ -186,4 +186,71 @@ describe('Redis Sentinel failover', () => {
       }),
     120_000,
   );
+
+  it(
+    'a failover with the old master still up (SENTINEL FAILOVER): the gateway leaves it, no write lands on it',
+    () =>
+      fault('Sentinel fails over, the old master stays up as a replica', async (t) => {
+        group = await startSentinelGroup({ downAfterMs: 1_000 });
+        gw = await startFaultGateway({ ...group.env, HOP_RATE_PER_MINUTE: '0' });
+        const hop = createDialer(gw.url, t);
+        const run = randomBytes(3).toString('hex');
+        const old = await group.master();
+        expect((await hop({ sessionId: `ATUid_f${run}`, text: '' })).body).toMatch(MAIN);
+
+        const replies: HopResult[] = [];
+        let dialing = true;
+        const dialers = [0, 1].map(async (d) => {
+          for (let n = 0; dialing; n++) {
+            replies.push(
+              await hop({ sessionId: `ATUid_f${run}${d}x${n}`, phoneNumber: `+25478830000${d}`, text: '' }),
+            );
+            await sleep(50);
+          }
+        });
+        await sleep(500);
+        const failedOverAt = Date.now();
+        expect(await group.sentinelCli(0, 'SENTINEL', 'FAILOVER', group.name)).toBe('OK');
+        await until(async () => (await group?.masterPort()) !== old.port, 20_000, 'the failover');
+        // The old master, still running, is made a replica of the new one.
+        await until(
+          async () => (await old.cli('ROLE')).startsWith('slave'),
+          20_000,
+          'the old master demoted',
+        );
+        t.injected = true;
+        await sleep(2_000);
+        dialing = false;
+        await Promise.all(dialers);
+
+        const after = replies.filter((r) => r.at > failedOverAt);
+        const failed = after.filter((r) => !MAIN.test(r.body));
+        for (const r of failed) expect(r.body).toBe(SCREENS.error);
+        const lastFailure = Math.max(failedOverAt, ...failed.map((r) => r.at));
+        expect(lastFailure - failedOverAt).toBeLessThan(RECOVERY_TARGET_MS);
+        // Since the demotion every hop has worked, and none of the gateway's connections stayed on
+        // the old master, whose writes would fail READONLY (it drops its clients when demoted, and
+        // connection.ts leaves on +switch-master or a READONLY reply too).
+        expect(after.filter((r) => r.at > lastFailure).length).toBeGreaterThan(10);
+        const ours = async () =>
+          (await old.cli('CLIENT', 'LIST'))
+            .split('\n')
+            .filter((l) => !/ name=sentinel-/.test(l) && !/ cmd=client\|list/.test(l));
+        await until(
+          async () => (await ours()).length === 0,
+          5_000,
+          'no gateway connection on the old master',
+        ).catch(async (e: Error) => {
+          throw new Error(`${e.message}: ${(await ours()).join('\n')}`);
+        });
+        expect((await hop({ sessionId: `ATUid_f${run}late`, text: '' })).body).toMatch(MAIN);
+        expect(crashLines(gw.output())).toEqual([]);
+
+        t.rowsExpected = t.hops;
+        t.rowsFound = await settledRows(gw.dbPath, t.hops);
+        t.note = `${failed.length} polite ENDs of ${after.length} hops, the last ${((lastFailure - failedOverAt) / 1000).toFixed(1)} s after SENTINEL FAILOVER`;
+        process.stdout.write(`[sentinel manual failover] ${t.note}\n`);
+      }),
+    90_000,
+  );
 });
