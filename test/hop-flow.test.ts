@@ -31,7 +31,7 @@ describe('the daily quota and the paid tier', () => {
       expect(replies[2]).toMatch(/^CON Malaria/);
     }
     const offered = await session(t, ['', '1', '1*1'], phone);
-    expect(offered[1]).toMatch(/^CON You have used your 5 free questions for today\./);
+    expect(offered[1]).toMatch(/^CON No free questions left today\./);
     expect(offered[2]).toMatch(/^END Thank you! Your subscription request is recorded/);
     const after = await session(t, ['', '1'], phone);
     expect(after[1]).toBe('CON Type your question.\nLeft today: unlimited\n0. Back');
@@ -43,7 +43,7 @@ describe('the daily quota and the paid tier', () => {
     const phone = '+254733000002';
     for (let i = 0; i < 5; i++) await session(t, ['', '1', `1*q${i}`], phone);
     expect((await session(t, ['', '1', '1*2'], phone))[2]).toBe(
-      'END No problem. You get 5 free questions again tomorrow.',
+      'END No problem. Free questions each day: 5.',
     );
     expect((await t.rows('tier_events')).map((r) => r['event']).slice(-3)).toEqual([
       'quota-hit',

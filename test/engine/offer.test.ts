@@ -137,7 +137,7 @@ describe('the next dial after a payment', () => {
     expect(screens[0]).toBe(
       `CON Your payment of KES 20 did not go through: ${en}\n1. Try again\n2. Main menu`,
     );
-    expect(screens[1]).toMatch(/^CON Unlimited questions: 30 days for KES 20\./);
+    expect(screens[1]).toMatch(/^CON Unlimited questions, 30-day plan: KES 20\./);
     expect(effects[0]).toEqual({ type: 'payment-seen', paymentId: 'p2' });
     const inSw = start(journey, ctx({ profile: { payment, lang: 'sw' } })).reply?.text;
     expect(inSw).toBe(`Malipo yako ya KES 20 hayakukamilika: ${sw}\n1. Jaribu tena\n2. Menyu kuu`);

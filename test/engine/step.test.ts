@@ -71,11 +71,11 @@ describe('the default journey, key by key', () => {
     { keys: ['1', '0'], last: MAIN_EN },
     {
       keys: ['2', '2'],
-      last: 'CON Unlimited questions: 30 days for KES 20.\n1. Subscribe\n2. Not now\n0. Back',
+      last: 'CON Unlimited questions, 30-day plan: KES 20.\n1. Subscribe\n2. Not now\n0. Back',
     },
     { keys: ['2', '2', '0'], last: ACCOUNT_EN },
     { keys: ['2', '2', '00'], last: MAIN_EN },
-    { keys: ['2', '2', '2'], last: 'END No problem. You get 5 free questions again tomorrow.' },
+    { keys: ['2', '2', '2'], last: 'END No problem. Free questions each day: 5.' },
     { keys: ['3'], last: expect.stringMatching(/^END Choose 1 to ask a question in English or Swahili\./) },
     { keys: ['4'], last: expect.stringMatching(/^END Ask is an AI assistant for basic phones\./) },
   ])('$keys → $last', ({ keys, last }) => {
@@ -232,7 +232,7 @@ describe('asking a question', () => {
     const used = ctx({ questionsToday: 5 });
     const r = dial(['1'], used).last;
     expect(r.reply?.text).toBe(
-      'You have used your 5 free questions for today. Get unlimited questions for KES 20 for 30 days?\n1. Yes, subscribe\n2. No, thanks\n0. Back',
+      'No free questions left today. Get unlimited questions: 30-day plan for KES 20?\n1. Yes, subscribe\n2. No, thanks\n0. Back',
     );
     expect(r.effects).toEqual([
       { type: 'tier', event: 'quota-hit' },

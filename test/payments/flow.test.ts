@@ -95,7 +95,7 @@ describe('paying by M-Pesa', () => {
       expect(next[0]).toBe(
         `CON Your payment of KES 20 did not go through: ${why}\n1. Try again\n2. Main menu`,
       );
-      expect(next[1]).toMatch(/^CON Unlimited questions: 30 days for KES 20\./); // the offer again
+      expect(next[1]).toMatch(/^CON Unlimited questions, 30-day plan: KES 20\./); // the offer again
       expect(await tier()).toContainEqual(['failed', outcome]);
     },
   );
