@@ -50,7 +50,7 @@ describe('one accept, one push', () => {
     await until(async () => (await gw.rows('payments'))[0]?.['status'] === 'paid');
     await gw.store().cacheProfile(gw.hash(), {}); // the cache as a replica that missed the news has it
     const [, , offer, accepted] = await gw.dial(['2', '2', '1']);
-    expect(offer).toMatch(/^CON Unlimited questions: 30 days/); // drawn from the stale cache
+    expect(offer).toMatch(/^CON Unlimited questions, 30-day plan/); // drawn from the stale cache
     expect(accepted).toMatch(/^CON You are subscribed: unlimited questions until \d{1,2} \w{3}\./);
     await new Promise((r) => setTimeout(r, 300));
     expect(gw.daraja.pushes).toHaveLength(1);
