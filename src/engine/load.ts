@@ -38,7 +38,8 @@ export function loadJourney(dir: string, facts: BusinessFacts): Journey {
       else raw.push({ file, id, def });
     }
   }
-  if (files.length > 0 && !journeyDef) {
+  // A file that did not parse may be the one with the journey block: its own problems say so.
+  if (files.length > 0 && !journeyDef && issues.length === 0) {
     issues.push({
       file: dir,
       path: 'journey',
@@ -110,7 +111,12 @@ function assemble(
           ...common,
           type: 'menu',
           back: s.back ?? id !== def.start,
-          options: s.options.map((o, i) => ({ key: o.key ?? String(i + 1), label: o.label, next: o.next })),
+          options: s.options.map((o, i) => ({
+            key: o.key ?? String(i + 1),
+            label: o.label,
+            next: o.next,
+            ...(o.showTo ? { showTo: o.showTo } : {}),
+          })),
         });
         break;
       case 'language':

@@ -2,7 +2,7 @@
 // accepting the offer asks for in each payments mode, which payment outcome the next dial shows,
 // and the funnel's events logged once per session. step.ts moves between screens with them.
 import type { PaymentNotice } from '../types.ts';
-import type { Effect, EngineState, FunnelEvent, OfferScreen, OfferVia, StepContext } from './types.ts';
+import type { Effect, EngineState, FunnelEvent, OfferScreen, OfferVia, Plan, StepContext } from './types.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -16,6 +16,11 @@ export const PENDING_HOLD_MS = 3 * 60_000;
 
 export function subscribed(ctx: StepContext): boolean {
   return (ctx.profile.subscribedUntil ?? 0) > ctx.now;
+}
+
+/** The plan a menu's `showTo` is matched against. */
+export function planOf(ctx: StepContext): Plan {
+  return subscribed(ctx) ? 'subscribed' : 'free';
 }
 
 /** A payment's outcome the phone has not been shown yet: the next dial opens on it. */

@@ -5,7 +5,7 @@
 import type { MenuIssue } from '../errors.ts';
 import { HANDSET_COLUMNS, runts } from '../screen/wrap.ts';
 import { menuPages, offerText, screenText, t, type Vars } from './render.ts';
-import type { Journey, Text } from './types.ts';
+import { type Journey, PLANS, type Text } from './types.ts';
 import type { BusinessFacts } from './validate.ts';
 
 export function wrapWarnings(journey: Journey, facts: BusinessFacts): MenuIssue[] {
@@ -33,7 +33,7 @@ export function wrapWarnings(journey: Journey, facts: BusinessFacts): MenuIssue[
         const values = used.length ? ` (${used.map((name) => `{${name}} = ${v[name]}`).join(', ')})` : '';
         const texts =
           screen.type === 'menu' || screen.type === 'language'
-            ? menuPages(journey, screen, lang, v)
+            ? PLANS.flatMap((plan) => menuPages(journey, screen, lang, v, plan))
             : screen.type === 'offer'
               ? [offerText(journey, screen, lang, v)]
               : [screenText(journey, screen, lang, v)];

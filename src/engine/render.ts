@@ -3,7 +3,7 @@
 // boot-time validation that every screen fits 182 septets in every language.
 import { cleanScreen, paginate, SCREEN_SEPTETS } from '../screen/fit.ts';
 import { septets } from '../screen/gsm7.ts';
-import type { Journey, LanguageOption, OfferScreen, Option, Screen, Text } from './types.ts';
+import type { Journey, LanguageOption, OfferScreen, Option, Plan, Screen, Text } from './types.ts';
 
 /** Placeholders a screen text may use; anything else in braces is a menu error. */
 export const PLACEHOLDERS = [
@@ -35,16 +35,27 @@ export function fill(template: string, vars: Vars): string {
   );
 }
 
-/** The options of a menu or language screen. */
-export function optionsOf(screen: Screen): readonly (Option | LanguageOption)[] {
-  return screen.type === 'menu' || screen.type === 'language' ? screen.options : [];
+/** The options of a menu or language screen that a phone on `plan` is shown (a menu's `showTo`). */
+export function optionsOf(screen: Screen, plan: Plan): readonly (Option | LanguageOption)[] {
+  if (screen.type === 'language') return screen.options;
+  return screen.type === 'menu' ? screen.options.filter((o) => shownTo(o, plan)) : [];
+}
+
+export function shownTo(option: Option, plan: Plan): boolean {
+  return option.showTo === undefined || option.showTo === plan;
 }
 
 /**
  * Splits a screen's options into pages that fit, each page but the last ending with the more
  * line. Page 0 carries the screen text. Returns the rendered pages (without an invalid hint).
  */
-export function menuPages(journey: Journey, screen: Screen, lang: string, vars: Vars): readonly string[] {
+export function menuPages(
+  journey: Journey,
+  screen: Screen,
+  lang: string,
+  vars: Vars,
+  plan: Plan,
+): readonly string[] {
   const head = fill(t(screen.text, lang), vars);
   // A menu's pages depend only on its screen, language and filled text: drawn once, not per hop
   // (twice per hop, by step and by render, was ~5 % of a hop's allocations in the issue 7 profile).
@@ -53,10 +64,10 @@ export function menuPages(journey: Journey, screen: Screen, lang: string, vars: 
     drawn = new Map();
     pagesDrawn.set(journey, drawn);
   }
-  const key = `${screen.id}\u0000${lang}\u0000${head}`;
+  const key = `${screen.id}\u0000${lang}\u0000${plan}\u0000${head}`;
   let pages = drawn.get(key);
   if (pages === undefined) {
-    pages = drawPages(journey, screen, lang, head);
+    pages = drawPages(journey, screen, lang, head, plan);
     if (drawn.size >= MAX_DRAWN_MENUS) drawn.clear();
     drawn.set(key, pages);
   }
@@ -67,8 +78,14 @@ export function menuPages(journey: Journey, screen: Screen, lang: string, vars: 
 const MAX_DRAWN_MENUS = 1024;
 const pagesDrawn = new WeakMap<Journey, Map<string, readonly string[]>>();
 
-function drawPages(journey: Journey, screen: Screen, lang: string, head: string): readonly string[] {
-  const options = optionsOf(screen);
+function drawPages(
+  journey: Journey,
+  screen: Screen,
+  lang: string,
+  head: string,
+  plan: Plan,
+): readonly string[] {
+  const options = optionsOf(screen, plan);
   const lines = options.map((o) => `${o.key}. ${t(o.label, lang)}`);
   const tail = hasBackLine(journey, screen) ? [t(journey.texts.backLine, lang)] : [];
   const more = t(journey.texts.moreLine, lang);

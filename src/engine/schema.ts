@@ -12,7 +12,17 @@ const screenId = z
   .regex(/^[a-z][a-z0-9_-]{0,40}$/, 'screen ids are lower-case letters, digits, - and _');
 const key = z.string().regex(/^[0-9]{1,3}$/, 'keys are 1-3 digits');
 
-const option = z.strictObject({ key: key.optional(), label: text, next: screenId });
+// A closed list, not an expression: which phones see the option (menus are data, house style).
+const showTo = z.enum(['free', 'subscribed'], {
+  error: (issue) =>
+    `showTo is free (hidden from a subscribed phone) or subscribed (shown only to one), not ${JSON.stringify(issue.input)}`,
+});
+const option = z.strictObject({
+  key: key.optional(),
+  label: text,
+  next: screenId,
+  showTo: showTo.optional(),
+});
 const languageOption = z.strictObject({ key: key.optional(), label: text, lang: z.string() });
 
 const base = { text };

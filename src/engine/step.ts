@@ -3,8 +3,8 @@
 // through StepContext, side effects go out as data for the handler to perform (issue 3).
 import { offered } from '../session/pending.ts';
 import type { Reply } from '../types.ts';
-import { acceptOffer, logOnce, subscribed, unseenOutcome } from './offer.ts';
-import { menuPages, t } from './render.ts';
+import { acceptOffer, logOnce, planOf, subscribed, unseenOutcome } from './offer.ts';
+import { menuPages, shownTo, t } from './render.ts';
 import type {
   Effect,
   EngineState,
@@ -80,11 +80,13 @@ export function step(journey: Journey, state: EngineState, input: string, ctx: S
   switch (screen.type) {
     case 'menu':
     case 'language': {
-      const pages = menuPages(journey, screen, state.lang, vars(journey, state, ctx));
+      const plan = planOf(ctx);
+      const pages = menuPages(journey, screen, state.lang, vars(journey, state, ctx), plan);
       if (key === more && state.page < pages.length - 1)
         return show(journey, { ...state, page: state.page + 1 }, ctx);
       if (screen.type === 'menu') {
-        const option = screen.options.find((o) => o.key === key);
+        // An option hidden from this phone's plan is no choice, even if it was on screen a hop ago.
+        const option = screen.options.find((o) => o.key === key && shownTo(o, plan));
         if (option) return enter(journey, state, option.next, ctx, true);
       } else {
         const option = screen.options.find((o) => o.key === key);

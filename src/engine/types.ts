@@ -18,7 +18,13 @@ export interface Option {
   key: string;
   label: Text;
   next: string;
+  /** Shown only to phones on this plan: `free` hides the offer from a subscribed phone (issue 14). */
+  showTo?: Plan;
 }
+
+/** A phone's plan, as a menu option's `showTo` names it; a phone with a payment pending is free. */
+export type Plan = 'free' | 'subscribed';
+export const PLANS: readonly Plan[] = ['free', 'subscribed'];
 
 export interface LanguageOption {
   key: string;

@@ -18,7 +18,8 @@ import {
   type Vars,
   withHint,
 } from './render.ts';
-import type { Journey, Screen, Text } from './types.ts';
+import { type Journey, PLANS, type Screen, type Text } from './types.ts';
+import { checkOptions } from './validate-options.ts';
 import { checkPayments } from './validate-payments.ts';
 import { MONTHS_EN } from './view.ts';
 
@@ -108,22 +109,8 @@ export function validateJourney(journey: Journey, journeyFile: string, facts: Bu
     for (const [field, target] of nextsOf(screen)) {
       if (!journey.screens.has(target)) add(screen.file, `${at}.${field}`, `no screen '${target}'`);
     }
-    if (screen.type === 'menu' || screen.type === 'language') {
-      const seen = new Set<string>();
-      screen.options.forEach((o, i) => {
-        checkText(screen.file, `${at}.options[${i}].label`, o.label);
-        if (seen.has(o.key)) add(screen.file, `${at}.options[${i}].key`, `key '${o.key}' used twice`);
-        seen.add(o.key);
-        if (navKeys.includes(o.key))
-          add(
-            screen.file,
-            `${at}.options[${i}].key`,
-            `key '${o.key}' clashes with a navigation key (back/home/more)`,
-          );
-        if ('lang' in o && !languages.includes(o.lang))
-          add(screen.file, `${at}.options[${i}].lang`, `'${o.lang}' is not in journey.languages`);
-      });
-    }
+    if (screen.type === 'menu' || screen.type === 'language')
+      checkOptions(screen, languages, navKeys, add, checkText);
     if (screen.type === 'input') checkText(screen.file, `${at}.hint`, screen.hint);
     if (screen.type === 'offer') {
       checkText(screen.file, `${at}.accept`, screen.accept);
@@ -161,9 +148,10 @@ function checkFits(journey: Journey, journeyFile: string, facts: BusinessFacts):
     for (const screen of journey.screens.values()) {
       const at = `screens.${screen.id}`;
       if (screen.type === 'menu' || screen.type === 'language') {
-        for (const [i, page] of menuPages(journey, screen, lang, v).entries()) {
-          over(screen.file, at, `page ${i + 1} with the invalid hint`, withHint(hint, page));
-        }
+        // Each plan sees its own options (showTo), so its own pages.
+        for (const plan of PLANS)
+          for (const [i, page] of menuPages(journey, screen, lang, v, plan).entries())
+            over(screen.file, at, `page ${i + 1} with the invalid hint`, withHint(hint, page));
       } else if (screen.type === 'offer') {
         over(
           screen.file,

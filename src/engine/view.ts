@@ -4,7 +4,7 @@
 import { cleanScreen } from '../screen/fit.ts';
 import { septets } from '../screen/gsm7.ts';
 import type { AnswerProgress, Reply } from '../types.ts';
-import { subscribed } from './offer.ts';
+import { planOf, subscribed } from './offer.ts';
 import {
   answerPages,
   answerScreen,
@@ -67,7 +67,7 @@ export function render(journey: Journey, state: EngineState, ctx: StepContext, h
   switch (screen.type) {
     case 'menu':
     case 'language': {
-      const pages = menuPages(journey, screen, lang, v);
+      const pages = menuPages(journey, screen, lang, v, planOf(ctx));
       return { kind: 'CON', text: body(pages[Math.min(state.page, pages.length - 1)] ?? '') };
     }
     case 'offer':

@@ -43,12 +43,19 @@ describe('a subscribed phone', () => {
     expect(dial(['2'], march).screens[1]).toContain('Umesajiliwa hadi 3 Mac'); // 01:00 on 3 March in Nairobi
   });
 
-  it('is never shown the offer: My account, Subscribe says until when', () => {
+  it('is never shown the offer: My account lists no Subscribe, and its key is an invalid choice', () => {
     const { screens, effects } = dial(['2', '2'], subscribedCtx());
-    expect(screens[2]).toBe(
+    expect(screens[1]).not.toContain('2. Subscribe');
+    expect(screens[2]).toMatch(/^CON Invalid choice\.\nMy account\n/);
+    expect(effects).toEqual([]);
+  });
+
+  it('reaching an offer some other way ("Try again" after a failure) says until when', () => {
+    const payment: PaymentNotice = { id: 'p9', status: 'failed', failure: 'cancelled', at: NOW - DAY };
+    const c = ctx({ profile: { subscribedUntil: NOW + 37 * DAY, payment } });
+    expect(dial(['1'], c).screens[1]).toBe(
       'CON You are subscribed: unlimited questions until 1 Jan.\n1. Ask a question\n2. Main menu\n0. Back',
     );
-    expect(effects).toEqual([]);
   });
 
   it('is not sold twice when it became subscribed while the offer was on the screen', () => {

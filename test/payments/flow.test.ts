@@ -69,7 +69,9 @@ describe('paying by M-Pesa', () => {
     );
     expect((await gw.dial())[0]).toMatch(/^CON Welcome to Ask/); // told once
     expect((await gw.dial(['2']))[1]).toContain(`Plan: Subscribed until ${until30}`);
-    expect((await gw.dial(['2', '2']))[2]).toMatch(/^CON You are subscribed: unlimited questions until/);
+    // Never offered again: My account lists no Subscribe, and its key is no choice.
+    expect((await gw.dial(['2']))[1]).not.toContain('2. Subscribe');
+    expect((await gw.dial(['2', '2']))[2]).toMatch(/^CON Invalid choice\.\nMy account\n/);
     expect(gw.daraja.pushes).toHaveLength(1);
     expect(await tier()).toEqual([
       ['offer', 'menu'],
