@@ -212,6 +212,9 @@ const QUEUE_TEXT_DEFAULTS = {
   },
 } as const;
 
+/** {plan} while a payment awaits its verdict, where a journey file does not say it (issue 14). */
+const PLAN_PENDING = { en: 'Payment pending', sw: 'Malipo yanasubiriwa' };
+
 function withQueueTexts(texts: RawJourney['texts'], languages: readonly string[]): Journey['texts'] {
   const { waiting, ...failure } = texts.failure;
   // A default in each of the journey's languages: ours where we have it, else the English one.
@@ -219,9 +222,10 @@ function withQueueTexts(texts: RawJourney['texts'], languages: readonly string[]
     Object.fromEntries(languages.map((l) => [l, d[l] ?? d['en'] ?? '']));
   const pick = (name: keyof typeof QUEUE_TEXT_DEFAULTS) =>
     (texts[name as keyof typeof texts] as Text | undefined) ?? fallback(QUEUE_TEXT_DEFAULTS[name]);
-  const { months, ...rest } = texts;
+  const { months, planPending, ...rest } = texts;
   return {
     ...rest,
+    planPending: (planPending as Text | undefined) ?? fallback(PLAN_PENDING),
     ...(months ? { months: months as Text } : {}),
     smsLater: pick('smsLater') as Text,
     dialLater: pick('dialLater') as Text,

@@ -18,6 +18,20 @@ export function subscribed(ctx: StepContext): boolean {
   return (ctx.profile.subscribedUntil ?? 0) > ctx.now;
 }
 
+/** The phone's latest payment has no verdict yet: {plan} says so (issue 14). */
+export function paymentPending(ctx: StepContext): boolean {
+  return ctx.profile.payment?.status === 'pending' && !subscribed(ctx);
+}
+
+/**
+ * Pending and asked for within PENDING_HOLD_MS: accepting the offer would ask for nothing (no
+ * second push), so the phone is told the payment is awaited instead of being offered it again.
+ */
+export function paymentAwaited(ctx: StepContext): boolean {
+  const payment = ctx.profile.payment;
+  return paymentPending(ctx) && payment !== undefined && ctx.now - payment.at < PENDING_HOLD_MS;
+}
+
 /** The plan a menu's `showTo` is matched against. */
 export function planOf(ctx: StepContext): Plan {
   return subscribed(ctx) ? 'subscribed' : 'free';
@@ -40,8 +54,7 @@ export function acceptOffer(screen: OfferScreen, ctx: StepContext): { next: stri
     return { next: screen.accepted, effects: [{ type: 'subscribe', until }] };
   }
   const next = screen.paying ?? screen.accepted;
-  const payment = ctx.profile.payment;
-  if (payment?.status === 'pending' && ctx.now - payment.at < PENDING_HOLD_MS) return { next, effects: [] };
+  if (paymentAwaited(ctx)) return { next, effects: [] };
   return { next, effects: [{ type: 'pay', offer: screen.id }] };
 }
 

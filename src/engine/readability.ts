@@ -56,7 +56,7 @@ const VARYING = ['questions_left', 'plan'] as const;
 
 /**
  * Every value the placeholders can take, as sets of Vars: {questions_left} from 0 to the quota
- * (one value per number of digits) and "unlimited", crossed with {plan} free and subscribed. The
+ * (one value per number of digits) and "unlimited", crossed with {plan} free, pending and subscribed. The
  * wrap depends on a value's length, not on its digits.
  */
 function placeholderValues(journey: Journey, lang: string, facts: BusinessFacts): Vars[] {
@@ -64,7 +64,8 @@ function placeholderValues(journey: Journey, lang: string, facts: BusinessFacts)
   const counts = new Set(['0', quota]);
   for (let digits = 1; digits < quota.length; digits++) counts.add('9'.repeat(digits));
   const left = [...counts, t(journey.texts.unlimited, lang)];
-  const plans = [t(journey.texts.planFree, lang), t(journey.texts.planPaid, lang)];
+  const texts = journey.texts;
+  const plans = [t(texts.planFree, lang), t(texts.planPending, lang), t(texts.planPaid, lang)];
   const inputs: Record<string, string> = {};
   for (const s of journey.screens.values()) if (s.type === 'input') inputs[`input.${s.save}`] = INPUT_MARK;
   return left.flatMap((questions_left) =>

@@ -77,6 +77,7 @@ const screen = z.discriminatedUnion('type', [
     back: z.boolean().optional(),
     whenSubscribed: screenId,
     paying: screenId.optional(),
+    whenPending: screenId.optional(),
   }),
 ]);
 
@@ -149,10 +150,13 @@ const journey = z.strictObject({
     ...Object.fromEntries(QUEUE_TEXT_NAMES.map((n) => [n, text.optional()])),
     failure: failures,
     months: text.optional(),
+    // Optional so journeys written before it still load (load.ts gives a default).
+    planPending: text.optional(),
   } as Record<(typeof SYSTEM_TEXT_NAMES)[number], typeof text> &
     Record<(typeof QUEUE_TEXT_NAMES)[number], z.ZodOptional<typeof text>> & {
       failure: typeof failures;
       months: z.ZodOptional<typeof text>;
+      planPending: z.ZodOptional<typeof text>;
     }),
   // Required with PAYMENTS_MODE=mpesa (validate.ts): the screens of a payment's outcome.
   payments: z

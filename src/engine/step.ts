@@ -3,7 +3,7 @@
 // through StepContext, side effects go out as data for the handler to perform (issue 3).
 import { offered } from '../session/pending.ts';
 import type { Reply } from '../types.ts';
-import { acceptOffer, logOnce, planOf, subscribed, unseenOutcome } from './offer.ts';
+import { acceptOffer, logOnce, paymentAwaited, planOf, subscribed, unseenOutcome } from './offer.ts';
 import { menuPages, shownTo, t } from './render.ts';
 import type {
   Effect,
@@ -231,6 +231,9 @@ function enter(
   if (screen.type === 'offer') {
     // A subscribed phone is never shown the offer (issue 14); validate.ts keeps this from looping.
     if (subscribed(ctx)) return enter(journey, { ...state, trail }, screen.whenSubscribed, ctx, false);
+    // Nor offered again while its payment is awaited: accepting would ask for nothing.
+    if (screen.whenPending !== undefined && paymentAwaited(ctx))
+      return enter(journey, { ...state, trail }, screen.whenPending, ctx, false);
     const logged = logOnce(state, [{ event: 'offer', via }]);
     const shown = show(journey, { ...logged.state, screen: id, page: 0, trail }, ctx);
     return { ...shown, effects: logged.effects };

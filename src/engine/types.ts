@@ -105,6 +105,11 @@ export interface OfferScreen extends ScreenBase {
   whenSubscribed: string;
   /** Shown after accepting when the payment goes by M-Pesa (required with PAYMENTS_MODE=mpesa). */
   paying?: string;
+  /**
+   * Shown instead of the offer while the phone's payment is awaited (pushed, no verdict, within
+   * PENDING_HOLD_MS): accepting would ask for nothing, so the offer is not made (mpesa: required).
+   */
+  whenPending?: string;
 }
 
 export type Screen = MenuScreen | InputScreen | AskScreen | EndScreen | LanguageScreen | OfferScreen;
@@ -128,6 +133,8 @@ export interface SystemTexts {
   unlimited: Text;
   planFree: Text;
   planPaid: Text;
+  /** {plan} while the latest payment has no verdict yet (issue 14): "Payment pending". */
+  planPending: Text;
   failure: Readonly<Record<AnswerFailure, Text>>;
   answerGone: Text;
   error: Text;

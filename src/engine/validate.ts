@@ -116,10 +116,19 @@ export function validateJourney(journey: Journey, journeyFile: string, facts: Bu
       checkText(screen.file, `${at}.accept`, screen.accept);
       checkText(screen.file, `${at}.decline`, screen.decline);
       // An offer that leads a subscribed phone to an offer would loop.
-      if (journey.screens.get(screen.whenSubscribed)?.type === 'offer')
-        add(screen.file, `${at}.whenSubscribed`, 'must not be an offer screen');
+      for (const field of ['whenSubscribed', 'whenPending'] as const) {
+        const target = screen[field];
+        if (target !== undefined && journey.screens.get(target)?.type === 'offer')
+          add(screen.file, `${at}.${field}`, 'must not be an offer screen');
+      }
       if (facts.payments === 'mpesa' && screen.paying === undefined)
         add(screen.file, `${at}.paying`, "required with PAYMENTS_MODE=mpesa: the 'check your phone' screen");
+      if (facts.payments === 'mpesa' && screen.whenPending === undefined)
+        add(
+          screen.file,
+          `${at}.whenPending`,
+          'required with PAYMENTS_MODE=mpesa: what a phone whose payment is awaited is shown instead of the offer',
+        );
     }
   }
 
@@ -230,7 +239,11 @@ function worstCaseVars(journey: Journey, lang: string, facts: BusinessFacts): Va
     quota: String(facts.dailyQuota),
     price: facts.price,
     days: String(facts.days),
-    plan: longest(t(journey.texts.planFree, lang), fill(t(journey.texts.planPaid, lang), { until })),
+    plan: longest(
+      t(journey.texts.planFree, lang),
+      t(journey.texts.planPending, lang),
+      fill(t(journey.texts.planPaid, lang), { until }),
+    ),
     language: longest(...journey.languages.map((l) => t(journey.languageNames, l))),
     until,
     reason: longest('', ...reasons),
@@ -255,6 +268,9 @@ function nextsOf(screen: Screen): [string, string][] {
         ['declined', screen.declined],
         ['whenSubscribed', screen.whenSubscribed],
         ...(screen.paying === undefined ? [] : ([['paying', screen.paying]] as [string, string][])),
+        ...(screen.whenPending === undefined
+          ? []
+          : ([['whenPending', screen.whenPending]] as [string, string][])),
       ];
     case 'end':
       return [];

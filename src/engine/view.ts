@@ -4,7 +4,7 @@
 import { cleanScreen } from '../screen/fit.ts';
 import { septets } from '../screen/gsm7.ts';
 import type { AnswerProgress, Reply } from '../types.ts';
-import { planOf, subscribed } from './offer.ts';
+import { paymentPending, planOf, subscribed } from './offer.ts';
 import {
   answerPages,
   answerScreen,
@@ -44,7 +44,9 @@ export function vars(journey: Journey, state: EngineState, ctx: StepContext): Va
     quota: String(ctx.dailyQuota),
     price: ctx.price,
     days: String(ctx.days),
-    plan: paid ? fill(t(journey.texts.planPaid, lang), { until }) : t(journey.texts.planFree, lang),
+    plan: paid
+      ? fill(t(journey.texts.planPaid, lang), { until })
+      : t(paymentPending(ctx) ? journey.texts.planPending : journey.texts.planFree, lang),
     language: t(journey.languageNames, lang),
     until,
     reason: failure && journey.payments ? t(journey.payments.reasons[failure], lang) : '',

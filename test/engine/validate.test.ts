@@ -32,6 +32,7 @@ describe('menu validation', () => {
     expect(problems('test/fixtures/menus/ask-first', { ...FACTS, payments: 'mpesa' })).toEqual([
       'journey.yaml journey.payments: required with PAYMENTS_MODE=mpesa: the paid and failed screens',
       "journey.yaml screens.offer.paying: required with PAYMENTS_MODE=mpesa: the 'check your phone' screen",
+      'journey.yaml screens.offer.whenPending: required with PAYMENTS_MODE=mpesa: what a phone whose payment is awaited is shown instead of the offer',
     ]);
     expect(problems('test/fixtures/menus/ask-first')).toEqual([]);
   });
