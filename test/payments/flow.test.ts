@@ -164,7 +164,7 @@ describe('paying by M-Pesa', () => {
     expect(await gw.daraja.post(push, { hello: 'world' })).toBe(400);
     expect(await payments()).toMatchObject([{ status: 'pushed' }]);
     expect(await subscriptions()).toEqual([]);
-    expect((await gw.dial(['2']))[1]).toContain('Plan: Free');
+    expect((await gw.dial(['2']))[1]).toContain('Plan: Payment pending'); // still: no verdict yet
     // The genuine one, when it comes, is believed.
     expect(await gw.daraja.post(push, genuine)).toBe(200);
     expect(await subscriptions()).toHaveLength(1);
@@ -179,10 +179,14 @@ describe('paying by M-Pesa', () => {
     expect((await gw.dial())[0]).toContain('did not go through: M-Pesa could not complete it.');
   });
 
-  it('accepting again while the prompt is on the phone sends no second push', async () => {
+  it('while the prompt is on the phone the offer is not made again, and no second push is sent', async () => {
     gw.daraja.set({ outcome: 'never' });
     await subscribe();
-    expect((await gw.dial(['2', '2', '1'])).at(-1)).toBe(CHECK_PHONE);
+    const again = await gw.dial(['2', '2', '1']);
+    expect(again[1]).toContain('\nPlan: Payment pending\n');
+    expect(again.at(-1)).toBe(
+      'END We are waiting for M-Pesa to confirm your payment of KES 20. Dial again in a few minutes to see it.',
+    );
     await new Promise((r) => setTimeout(r, 150));
     expect(gw.daraja.pushes).toHaveLength(1);
     expect(await payments()).toHaveLength(1);

@@ -60,7 +60,10 @@ describe('one accept, one push', () => {
 
   it('a hop walking past the accept (text=2*2*1*1): one push', async () => {
     expect(await gw.hop('ATUid_w', '2*2*1*1')).toBe(CHECK_PHONE);
-    expect(await gw.hop('ATUid_w2', '2*2*1*1*1')).toBe(CHECK_PHONE);
+    // The second dial finds the payment awaited: no offer to accept, no second push.
+    expect(await gw.hop('ATUid_w2', '2*2*1*1*1')).toBe(
+      'END We are waiting for M-Pesa to confirm your payment of KES 20. Dial again in a few minutes to see it.',
+    );
     await settle();
     expect(gw.daraja.pushes).toHaveLength(1);
     expect(await requested()).toHaveLength(1);
