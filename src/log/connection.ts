@@ -4,15 +4,12 @@
 import type { Database } from 'better-sqlite3';
 import type { OpenFile } from '../sqlite/file.ts';
 import { markDevSecret } from './meta.ts';
+import type { BatchResult } from './queued.ts';
 import { createLogWriter, type LogItem } from './statements.ts';
 import type { HopRow } from './types.ts';
 import { decodeBatch, type WireBatch } from './wire.ts';
 
-/** What a batch write did: rows refused as data were skipped, so that they cannot block the queue. */
-export interface BatchResult {
-  written: number;
-  refused: { kind: LogItem['kind']; error: string }[];
-}
+export type { BatchResult } from './queued.ts';
 
 export interface Connection {
   /** One transaction. Throws on anything but a row's data (I/O, locks, space, read-only). */

@@ -15,7 +15,7 @@ import type {
   TierRow,
 } from './types.ts';
 
-export type LogItem =
+export type LogItem = (
   | { kind: 'hop'; row: HopRow }
   | { kind: 'question'; row: QuestionRow }
   | { kind: 'session-end'; row: SessionEndRow }
@@ -23,7 +23,15 @@ export type LogItem =
   | { kind: 'tier'; row: TierRow }
   | { kind: 'delivery'; row: DeliveryRow }
   | { kind: 'sms'; row: SmsRow }
-  | { kind: 'sms-report'; row: SmsReportRow };
+  | { kind: 'sms-report'; row: SmsReportRow }
+) & {
+  /**
+   * The row's stable id, given when it is queued (log/queued.ts rowUid): a batch retried after a
+   * lost answer writes each row once (PostgreSQL: ON CONFLICT DO NOTHING). SQLite's local
+   * transaction needs none, and its wire format (wire.ts) leaves it out.
+   */
+  uid?: string;
+};
 
 export interface LogWriter {
   /** Writes one item's row; a hop's sessions row is left to touchSessions. Throws what SQLite throws. */
