@@ -145,6 +145,22 @@ export class DatabaseError extends Error {
   }
 }
 
+/**
+ * PostgreSQL (DATABASE_URL) could not do what was asked: its SQLSTATE (`code`, e.g. 23505), a
+ * socket's errno (ECONNREFUSED), no answer by the caller's deadline (DEADLINE), or the pool closed
+ * (CLOSED).
+ */
+export class PostgresError extends Error {
+  override name = 'PostgresError';
+  constructor(
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`[postgres] ${message}`, options);
+  }
+}
+
 /** The records store (phone profiles, subscriptions) could not be read or written in time. */
 export class RecordsStoreError extends Error {
   override name = 'RecordsStoreError';
