@@ -7,8 +7,8 @@
 // Several replicas write to one database: each writes its own rows; a session whose hops went to
 // several replicas is one sessions row, each batch adding the hops it inserted.
 import type { Logger } from '../logger.ts';
-import { migratePostgres } from '../postgres/migrate.ts';
-import { createPgPool, isDataError, type PgPool } from '../postgres/pool.ts';
+import { createPostgres, type Postgres } from '../postgres/database.ts';
+import { isDataError } from '../postgres/pool.ts';
 import { purgeOlder, writeItems } from './postgres-batch.ts';
 import {
   type BatchResult,
@@ -20,34 +20,25 @@ import {
 
 export type PostgresLogOptions = Omit<QueuedLogOptions, 'sink' | 'stalledWhat'> & {
   url: string;
-  /** The pool shared with the records store; without it the log makes its own for `url`. */
-  pool?: PgPool;
+  /** The database shared with the records store; without it the log makes its own for `url`. */
+  db?: Postgres;
   logger: Logger;
-  /** Told the versions applied when the schema was migrated. */
-  onMigrated?: (versions: number[]) => void;
 };
 
 export type PostgresLog = QueuedLog;
 
-/** A batch (or a chunk of the purge, or the migration) not done in this long is retried later. */
+/** A batch (or a chunk of the purge) not done in this long is retried later. */
 const WRITE_MS = 10_000;
-const MIGRATE_MS = 60_000;
+const MIGRATE_MS = 120_000;
 
 export function createPostgresLog(options: PostgresLogOptions): PostgresLog {
-  const { url, pool: shared, onMigrated, ...rest } = options;
-  const log = options.logger.child({ layer: 'log' });
+  const { url, db: shared, ...rest } = options;
   const ownPool = shared === undefined;
-  const pool = shared ?? createPgPool({ url, logger: options.logger });
+  const pool = shared ?? createPostgres({ url, logger: options.logger });
   const soon = (ms = WRITE_MS) => Date.now() + ms;
 
   const sink: LogSink = {
-    async open() {
-      const applied = await pool.withClient((c) => migratePostgres(c), soon(MIGRATE_MS), 'migrate');
-      if (applied.length > 0) {
-        log.info({ applied }, '[log] PostgreSQL schema migrated');
-        onMigrated?.(applied);
-      }
-    },
+    open: () => pool.ready(soon(MIGRATE_MS)),
     async markDevSecret(at) {
       await pool.withClient(
         (c) =>

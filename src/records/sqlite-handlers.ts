@@ -8,9 +8,9 @@ import { LATEST_PAYMENT_SQL, noticeOf } from './payment-sql.ts';
 import type { Subscription } from './types.ts';
 
 /** A phone's row: its language, its subscriptions' end, and its latest payment (issue 14). */
-type PhoneRow = { lang: string | null; until: number | null } & Parameters<typeof noticeOf>[0];
+export type PhoneRow = { lang: string | null; until: number | null } & Parameters<typeof noticeOf>[0];
 
-interface SubscriptionRow {
+export interface SubscriptionRow {
   id: string;
   phone_hash: string;
   starts_at: number;
@@ -21,7 +21,8 @@ interface SubscriptionRow {
   created_at: number;
 }
 
-const SUBSCRIPTION_COLUMNS = 'id, phone_hash, starts_at, ends_at, source, session_id, reference, created_at';
+export const SUBSCRIPTION_COLUMNS =
+  'id, phone_hash, starts_at, ends_at, source, session_id, reference, created_at';
 
 function statements(file: OpenFile) {
   return file.prepared('records', ({ writer, reader }) => {
@@ -86,7 +87,8 @@ export const RECORDS_HANDLERS = {
     statements(file).list.all(a.phoneHash).map(fromRow),
 };
 
-function fromRow(r: SubscriptionRow): Subscription {
+/** A subscriptions row as the contract's Subscription (the PostgreSQL driver's too). */
+export function fromRow(r: SubscriptionRow): Subscription {
   return {
     id: r.id,
     phoneHash: r.phone_hash,

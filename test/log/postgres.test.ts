@@ -6,7 +6,7 @@ import { createPostgresLog, type PostgresLog } from '../../src/log/postgres.ts';
 import { writeItems } from '../../src/log/postgres-batch.ts';
 import type { LogItem } from '../../src/log/statements.ts';
 import { silentLogger } from '../../src/logger.ts';
-import { createPgPool } from '../../src/postgres/pool.ts';
+import { createPostgres } from '../../src/postgres/database.ts';
 import { freshDatabase } from '../helpers/postgres.ts';
 import { hop, sessionEnd, T0 } from './fixtures.ts';
 import { describeLogContract } from './log-contract.ts';
@@ -33,9 +33,9 @@ describeLogContract('postgres', async () => {
 describe('PostgreSQL interaction log', () => {
   it('writes a batch retried after its COMMIT once: hops, the sessions row, a notification', async () => {
     const db = await freshDatabase('retry');
-    const pool = createPgPool({ url: db.url, logger });
+    const pool = createPostgres({ url: db.url, logger });
     try {
-      const l = createPostgresLog({ url: db.url, pool, flushMs: 60_000, retentionDays: 0, logger });
+      const l = createPostgresLog({ url: db.url, db: pool, flushMs: 60_000, retentionDays: 0, logger });
       await l.flush(); // migrated
       await l.close();
       const items: LogItem[] = [
