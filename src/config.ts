@@ -145,6 +145,18 @@ const SCHEMA = z.object({
   API_CACHE_ANSWERS: bool.default(false),
 
   DATABASE_PATH: z.string().min(1).default('./data/ussd.db'),
+  // Issue 19: the log and the records in PostgreSQL, shared by every replica; unset: SQLite.
+  DATABASE_URL: z
+    .string()
+    .transform((v, ctx) => {
+      const value = v.trim();
+      if (value === '') return undefined;
+      const problem = postgresUrlProblem(value);
+      if (problem === null) return value;
+      ctx.addIssue({ code: 'custom', message: problem });
+      return z.NEVER;
+    })
+    .optional(),
   LOG_FLUSH_MS: int(10, 60_000).default(20),
   LOG_RETENTION_DAYS: int(0, 36_500).default(365),
   LOG_QUEUE_MAX_MB: int(1, 4096).default(64),
@@ -222,6 +234,16 @@ const SCHEMA = z.object({
     .or(z.literal('').transform(() => undefined)),
   SMS_MAX_PARTS: int(1, 10).default(3),
 });
+
+/** What is wrong with a DATABASE_URL, or null: postgres://[user[:password]@]host[:port]/database. */
+export function postgresUrlProblem(url: string): string | null {
+  if (!URL.canParse(url)) return 'must be a URL: postgres://user@host:5432/database';
+  const u = new URL(url);
+  if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') return 'must start with postgres://';
+  if (!u.hostname) return 'names no host (postgres://user@host:5432/database)';
+  if (u.pathname.replace(/^\//, '') === '') return 'names no database (postgres://user@host:5432/database)';
+  return null;
+}
 
 /**
  * The secret at the end of MPESA_CALLBACK_URL's path (Daraja signs nothing, so its callback is

@@ -8,6 +8,7 @@ import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { createApp } from './app.ts';
 import { type Config, callbackSecret, loadConfig, openDoorsOf } from './config.ts';
+import { createDatabase } from './database.ts';
 import { createDeliveries, type Deliveries, type SmsRequest } from './delivery/delivery.ts';
 import { createSmsOutbox } from './delivery/outbox.ts';
 import { loadJourney } from './engine/load.ts';
@@ -23,7 +24,6 @@ import { createOllamaModel } from './inference/ollama.ts';
 import { createQueryRoutes } from './inference/query-route.ts';
 import type { QuestionJob, QuestionResult } from './inference/worker.ts';
 import { type OpenedKnowledge, openKnowledge } from './knowledge/base.ts';
-import { createSqliteLog } from './log/sqlite.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { setUpPayments } from './payments/setup.ts';
 import { hashPhone } from './phone.ts';
@@ -32,7 +32,6 @@ import { createMemoryQueue } from './queue/memory.ts';
 import { createMemoryClaims, createMemorySlotPool } from './queue/memory-slots.ts';
 import { createRedisClaims, createRedisSlotPool } from './queue/redis-slots.ts';
 import type { ClaimStore, JobQueue, SlotPool } from './queue/types.ts';
-import { createSqliteRecords } from './records/sqlite.ts';
 import { describeTarget, type RedisTarget } from './redis/connection.ts';
 import { createAdminRoutes } from './report/admin.ts';
 import { createMemorySessionStore } from './session/memory.ts';
@@ -49,7 +48,6 @@ import {
 } from './settings.ts';
 import { createAtSmsSender, defaultAtApiUrl } from './sms/africastalking.ts';
 import { composeSms } from './sms/text.ts';
-import { createSqliteThread } from './sqlite/thread.ts';
 import { createSimulatorRoutes } from './web/simulator.ts';
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -102,20 +100,9 @@ async function main(): Promise<void> {
 
   const redisAt = redisTarget(config);
   const { store, redis } = createStore(config, redisAt, logger);
-  // One worker thread owns the SQLite file: the log and the records store both go through it, so
-  // no disk call runs on the event loop (issue 15 item 8).
-  const sqlite = createSqliteThread({ path: config.DATABASE_PATH, logger });
-  const log = createSqliteLog({
-    path: config.DATABASE_PATH,
-    thread: sqlite,
-    flushMs: config.LOG_FLUSH_MS,
-    retentionDays: config.LOG_RETENTION_DAYS,
-    maxQueueBytes: config.LOG_QUEUE_MAX_MB * 1024 * 1024,
-    logger,
-    // The file remembers it, and the report and /admin say so (issue 15).
-    devPhoneHashSecret: !config.PHONE_HASH_SECRET,
-  });
-  const records = createSqliteRecords({ path: config.DATABASE_PATH, thread: sqlite, logger });
+  // SQLite at DATABASE_PATH (one worker thread owns the file) or PostgreSQL at DATABASE_URL (issue 19).
+  const database = createDatabase(config, logger);
+  const { log, records } = database;
   const capacity = createCapacity(config, redisAt, redis, logger);
   const hosts = createModelHosts({
     models: config.OLLAMA_HOST.map((host) =>
@@ -268,9 +255,7 @@ async function main(): Promise<void> {
     await knowledge?.close();
     await outbox?.close();
     await capacity.slots.close();
-    await log.close();
-    await records.close();
-    await sqlite.close();
+    await database.close();
     await store.close();
     logger.info('stopped');
     process.exit(0);
@@ -372,6 +357,9 @@ function smsText(journey: Journey, r: SmsRequest, maxParts: number): string {
 /** Every value that must never reach the log (logger.ts scrubs each line of them). */
 function secretsOf(config: Config): string[] {
   const redisPassword = config.REDIS_URL ? decodeURIComponent(new URL(config.REDIS_URL).password) : '';
+  const databasePassword = config.DATABASE_URL
+    ? decodeURIComponent(new URL(config.DATABASE_URL).password)
+    : '';
   return [
     config.CALLBACK_SECRET,
     config.API_TOKEN,
@@ -380,6 +368,7 @@ function secretsOf(config: Config): string[] {
     redisPassword,
     config.REDIS_PASSWORD,
     config.REDIS_SENTINEL_PASSWORD,
+    databasePassword,
     // Daraja's credentials, and the secret of the callback URL it is given (issue 14).
     config.MPESA_CONSUMER_SECRET,
     config.MPESA_PASSKEY,

@@ -69,6 +69,21 @@ describe('loadConfig', () => {
   });
 
   it.each([
+    ['mysql://db/x', 'must start with postgres://'],
+    ['postgres://db.example.org', 'names no database (postgres://user@host:5432/database)'],
+    ['not a url', 'must be a URL: postgres://user@host:5432/database'],
+  ])('refuses DATABASE_URL=%j, naming what is wrong (issue 19)', (value, why) => {
+    expect(problemsOf({ DATABASE_URL: value })).toEqual([`DATABASE_URL="${value}": ${why}`]);
+  });
+
+  it('takes a PostgreSQL DATABASE_URL, and "" as unset (SQLite)', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://gw:pw@db:5432/ussd' }).DATABASE_URL).toBe(
+      'postgres://gw:pw@db:5432/ussd',
+    );
+    expect(loadConfig({ DATABASE_URL: '' }).DATABASE_URL).toBeUndefined();
+  });
+
+  it.each([
     ['', { hops: 0 }],
     ['false', { hops: 0 }],
     ['1', { hops: 1 }],

@@ -47,16 +47,6 @@ export const PG_TYPES = {
       : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
 };
 
-/** Checks DATABASE_URL's form without connecting; the message names what is wrong. */
-export function postgresUrlProblem(url: string): string | null {
-  if (!URL.canParse(url)) return 'is not a URL';
-  const u = new URL(url);
-  if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') return 'must start with postgres://';
-  if (!u.hostname) return 'names no host';
-  if (u.pathname.replace(/^\//, '') === '') return 'names no database (postgres://host:5432/<db>)';
-  return null;
-}
-
 export function createPgPool(options: PgPoolOptions): PgPool {
   const log = options.logger.child({ layer: 'postgres' });
   const pool = new pg.Pool({
