@@ -29,16 +29,67 @@ export function postgresPayments(run: Run) {
     });
 
   return {
-    createPayment: (p: PaymentRecord) =>
-      exec(
+    createPayment: (p: PaymentRecord, openSince: number | null) =>
+      run(
         'createPayment',
-        `INSERT INTO payments (${COLUMNS}, claimed_until) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
-           $12, $13, $14, $15, $16, $17, $18, $19, $20, 0) ON CONFLICT (id) DO NOTHING`,
-        [
-          ...[p.id, p.phoneHash, p.msisdn, p.sessionId, p.amount, p.days, p.status, p.requestedAt],
-          ...[p.pushStartedAt, p.checkoutRequestId, p.merchantRequestId, p.nextCheckAt, p.queries],
-          ...[p.settledAt, p.failure, p.resultCode, p.resultDesc, p.receipt, p.paidAmount, p.subscribedUntil],
-        ],
+        async (c) => {
+          // One phone's payments are created one transaction at a time: two accepts at once (two
+          // sessions, two replicas) find each other's open payment (payments.ts, createPayment).
+          await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`payments:${p.phoneHash}`]);
+          const same = await one(c, `SELECT ${COLUMNS} FROM payments WHERE id = $1`, [p.id]);
+          if (same) return { payment: paymentFromRow(same), created: false };
+          if (openSince !== null) {
+            const open = await one(
+              c,
+              `SELECT ${COLUMNS} FROM payments WHERE phone_hash = $1 AND id != $2 AND ${OPEN} AND requested_at >= $3
+               ORDER BY requested_at DESC LIMIT 1`,
+              [p.phoneHash, p.id, openSince],
+            );
+            if (open) return { payment: paymentFromRow(open), created: false };
+          }
+          const inserted = await one(
+            c,
+            `INSERT INTO payments (${COLUMNS}, claimed_until) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
+               $12, $13, $14, $15, $16, $17, $18, $19, $20, 0) ON CONFLICT (id) DO NOTHING RETURNING ${COLUMNS}`,
+            [
+              ...[p.id, p.phoneHash, p.msisdn, p.sessionId, p.amount, p.days, p.status, p.requestedAt],
+              ...[p.pushStartedAt, p.checkoutRequestId, p.merchantRequestId, p.nextCheckAt, p.queries],
+              ...[
+                p.settledAt,
+                p.failure,
+                p.resultCode,
+                p.resultDesc,
+                p.receipt,
+                p.paidAmount,
+                p.subscribedUntil,
+              ],
+            ],
+          );
+          const row = inserted ?? (await one(c, `SELECT ${COLUMNS} FROM payments WHERE id = $1`, [p.id]));
+          return { payment: paymentFromRow(row as PaymentRow), created: inserted !== undefined };
+        },
+        { transaction: true },
+      ),
+    adoptCheckout: (phoneHash: string, amount: number, since: number, ids: PushIds) =>
+      run(
+        'adoptCheckout',
+        async (c) => {
+          const row = await one(
+            c,
+            `SELECT ${COLUMNS} FROM payments WHERE phone_hash = $1 AND amount = $2 AND push_started_at >= $3
+               AND checkout_request_id IS NULL AND status != 'paid' ORDER BY push_started_at DESC LIMIT 1 FOR UPDATE`,
+            [phoneHash, amount, since],
+          );
+          if (!row) return null;
+          await c.query(
+            `UPDATE payments SET checkout_request_id = $1, merchant_request_id = $2
+             WHERE id = $3 AND checkout_request_id IS NULL`,
+            [ids.checkoutRequestId, ids.merchantRequestId, row.id],
+          );
+          const adopted = await one(c, `SELECT ${COLUMNS} FROM payments WHERE id = $1`, [row.id]);
+          return adopted ? paymentFromRow(adopted) : null;
+        },
+        { transaction: true },
       ),
     claimPayment: (id: string, now: number, leaseMs: number) =>
       run('claimPayment', async (c) => {

@@ -106,7 +106,8 @@ export function createPostgresRecords(options: PostgresRecordsOptions): RecordsS
       );
       return rows.map(fromRow);
     },
-    createPayment: (payment, within) => payments(within).createPayment(payment),
+    createPayment: (payment, within, options) =>
+      payments(within).createPayment(payment, options?.openSince ?? null),
     claimPayment: (id, now, leaseMs, within) => payments(within).claimPayment(id, now, leaseMs),
     duePayments: (now, limit, within) => payments(within).duePayments(now, limit),
     startPush: (id, now, within) => payments(within).startPush(id, now),
@@ -114,6 +115,8 @@ export function createPostgresRecords(options: PostgresRecordsOptions): RecordsS
     reschedule: (id, nextCheckAt, queries, within) => payments(within).reschedule(id, nextCheckAt, queries),
     settlePayment: (id, verdict, now, within) => payments(within).settlePayment(id, verdict, now),
     paymentByCheckout: (checkoutRequestId, within) => payments(within).paymentByCheckout(checkoutRequestId),
+    adoptCheckout: (phoneHash, amount, since, ids, within) =>
+      payments(within).adoptCheckout(phoneHash, amount, since, ids),
     markPaymentSeen: (id, within) => payments(within).markPaymentSeen(id, Date.now()),
     profilesToTell: (limit, within) => payments(within).profilesToTell(limit),
     markProfileTold: (id, within) => payments(within).markProfileTold(id),
