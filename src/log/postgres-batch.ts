@@ -12,11 +12,33 @@
 // queues, retries or connections.
 import type pg from 'pg';
 import { parseCost } from '../protocol/cost.ts';
+import {
+  type Columns,
+  columns,
+  DELIVERY,
+  deliveryValues,
+  FEEDBACK,
+  feedbackValues,
+  HOP,
+  hopValues,
+  type Item,
+  insertSql,
+  int,
+  intOrNull,
+  QUESTION,
+  questionValues,
+  REPORT,
+  rounds,
+  SESSION_END,
+  SMS,
+  smsValues,
+  TIER,
+  TOUCH,
+  tierValues,
+  type Value,
+} from './postgres-rows.ts';
 import { type LogItem, sessionTouches } from './statements.ts';
 import type { HopRow } from './types.ts';
-
-type Item<K extends LogItem['kind']> = Extract<LogItem, { kind: K }>;
-type Value = string | number | null;
 
 /** Writes the items; throws what PostgreSQL throws (the caller's transaction is then rolled back). */
 export async function writeItems(client: pg.ClientBase, items: readonly LogItem[]): Promise<void> {
@@ -82,33 +104,6 @@ const PURGES: readonly [string, string][] = [
   ['log_applied', 'at'],
   ['sessions', 'last_at'],
 ];
-
-// Column lists with their PostgreSQL types, in the order of each row's values.
-const HOP = cols(
-  'uid text, at bigint, session_id text, phone_hash text, input text, text text, screen text, lang text, reply_kind text, reply text, latency_ms bigint, outcome text',
-);
-const TOUCH = cols(
-  'session_id text, first_at bigint, last_at bigint, phone_hash text, phone text, service_code text, network_code text, hops bigint, last_screen text, lang text',
-);
-const QUESTION = cols(
-  'id text, at bigint, session_id text, phone_hash text, channel text, lang text, model text, question text, prompt text, answer text, tokens_in bigint, tokens_out bigint, ttft_ms bigint, latency_ms bigint, deadline_cut bigint, cache_hit bigint, source text, outcome text, passages text, queue_ms bigint',
-);
-const SESSION_END = cols(
-  'session_id text, first_at bigint, last_at bigint, phone_hash text, phone text, service_code text, network_code text, status text, cost_raw text, cost_amount float8, cost_currency text, duration_ms bigint, hops_count bigint, input text, last_app_response text, error_message text, end_date text, ended_at bigint, raw text',
-);
-const FEEDBACK = cols(
-  'uid text, at bigint, session_id text, phone_hash text, question_id text, helpful bigint',
-);
-const TIER = cols(
-  'uid text, at bigint, session_id text, phone_hash text, event text, price text, days bigint, mode text, via text, payment_id text, amount bigint, receipt text, reason text',
-);
-const DELIVERY = cols('question_id text, at bigint, phone_hash text, how text, wait_ms bigint');
-const SMS = cols(
-  'uid text, at bigint, question_id text, phone_hash text, phone text, kind text, status text, status_code bigint, at_status text, message_id text, parts bigint, cost_raw text, cost_amount float8, cost_currency text, attempts bigint, error text',
-);
-const REPORT = cols(
-  'uid text, at bigint, message_id text, report_status text, report_reason text, report_network text',
-);
 
 // The sessions row of a batch's hops: as statements.ts's SESSION_HOPS_SQL, in PostgreSQL's words.
 const TOUCH_UPSERT = `ON CONFLICT (session_id) DO UPDATE SET
@@ -258,150 +253,4 @@ async function insert(
 ): Promise<void> {
   if (rows.length === 0) return;
   await client.query(insertSql(table, c, conflict), columns(rows, c.names.length));
-}
-
-function insertSql(table: string, c: Columns, conflict: string): string {
-  return `INSERT INTO ${table} AS s (${c.names.join(', ')}) SELECT * FROM unnest(${c.casts}) ${conflict}`;
-}
-
-interface Columns {
-  names: string[];
-  /** `$1::text[], $2::bigint[], …`: the arrays unnest zips into rows. */
-  casts: string;
-}
-
-function cols(spec: string): Columns {
-  const pairs = spec.split(',').map((p) => p.trim().split(/\s+/) as [string, string]);
-  return { names: pairs.map(([n]) => n), casts: pairs.map(([, t], i) => `$${i + 1}::${t}[]`).join(', ') };
-}
-
-/** Rows of values → one array per column. */
-function columns(rows: readonly Value[][], width: number): Value[][] {
-  const out: Value[][] = Array.from({ length: width }, () => []);
-  for (const row of rows) for (let i = 0; i < width; i++) (out[i] as Value[]).push(clean(row[i] ?? null));
-  return out;
-}
-
-/**
- * Splits items so that no key comes twice in one part, in order (the first of each key in the
- * first part, …): an upsert may not touch one row twice in one statement. Nearly always one part.
- */
-function rounds<T>(items: readonly T[], key: (item: T) => string): T[][] {
-  const parts: T[][] = [];
-  const seen = new Map<string, number>();
-  for (const item of items) {
-    const k = key(item);
-    const n = seen.get(k) ?? 0;
-    seen.set(k, n + 1);
-    const part = parts[n] ?? [];
-    part.push(item);
-    parts[n] = part;
-  }
-  return parts;
-}
-
-const hopValues = ({ row: r, uid }: Item<'hop'>): Value[] => [
-  uid ?? '',
-  int(r.at),
-  r.sessionId,
-  r.phoneHash,
-  r.input,
-  r.text,
-  r.screen,
-  r.lang,
-  r.replyKind,
-  r.reply,
-  int(r.latencyMs),
-  r.outcome,
-];
-
-const questionValues = ({ row: r }: Item<'question'>): Value[] => [
-  r.id,
-  int(r.at),
-  r.sessionId,
-  r.phoneHash,
-  r.channel,
-  r.lang,
-  r.model,
-  r.question,
-  r.prompt,
-  r.answer,
-  int(r.tokensIn),
-  int(r.tokensOut),
-  r.ttftMs === null ? null : int(r.ttftMs),
-  int(r.latencyMs),
-  r.deadlineCut ? 1 : 0,
-  r.cacheHit ? 1 : 0,
-  r.source,
-  r.outcome,
-  r.passages ? JSON.stringify(r.passages) : null,
-  r.queueMs === undefined ? null : int(r.queueMs),
-];
-
-const feedbackValues = ({ row: r, uid }: Item<'feedback'>): Value[] => [
-  uid ?? '',
-  int(r.at),
-  r.sessionId,
-  r.phoneHash,
-  r.questionId,
-  r.helpful ? 1 : 0,
-];
-
-const tierValues = ({ row: r, uid }: Item<'tier'>): Value[] => [
-  uid ?? '',
-  int(r.at),
-  r.sessionId,
-  r.phoneHash,
-  r.event,
-  r.price,
-  int(r.days),
-  r.mode ?? 'intent',
-  r.via ?? null,
-  r.paymentId ?? null,
-  intOrNull(r.amount ?? null),
-  r.receipt ?? null,
-  r.reason ?? null,
-];
-
-const deliveryValues = ({ row: r }: Item<'delivery'>): Value[] => [
-  r.questionId,
-  int(r.at),
-  r.phoneHash,
-  r.how,
-  int(r.waitMs),
-];
-
-const smsValues = ({ row: r, uid }: Item<'sms'>): Value[] => {
-  const cost = parseCost(r.costRaw ?? '');
-  return [
-    uid ?? '',
-    int(r.at),
-    r.questionId,
-    r.phoneHash,
-    r.phone ?? null,
-    r.kind,
-    r.status,
-    intOrNull(r.statusCode),
-    r.atStatus,
-    r.messageId,
-    intOrNull(r.parts),
-    r.costRaw,
-    cost.amount,
-    cost.currency,
-    int(r.attempts),
-    r.error,
-  ];
-};
-
-/** PostgreSQL's text cannot hold NUL (SQLite's can): one in a hostile hop would refuse the row. */
-function clean(v: Value): Value {
-  return typeof v === 'string' && v.includes('\0') ? v.replaceAll('\0', '\uFFFD') : v;
-}
-
-function int(v: number): number {
-  return Number.isFinite(v) ? Math.round(v) : 0;
-}
-
-function intOrNull(v: number | null): number | null {
-  return v === null || !Number.isFinite(v) ? null : Math.round(v);
 }

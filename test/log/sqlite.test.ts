@@ -5,12 +5,10 @@ import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { rowBytes } from '../../src/log/queue.ts';
 import { createSqliteLog, type SqliteLog } from '../../src/log/sqlite.ts';
-import type { HopRow } from '../../src/log/types.ts';
 import { silentLogger } from '../../src/logger.ts';
 import { feedback, hop, question, sessionEnd, T0, tempDir, tier, until, useLogFile } from './fixtures.ts';
 import { describeLogContract } from './log-contract.ts';
 
-const DAY = 86_400_000;
 const file = useLogFile();
 const open = file.open;
 
