@@ -12,10 +12,8 @@ import { createPostgres } from './postgres/database.ts';
 import { createPostgresRecords } from './records/postgres.ts';
 import { createSqliteRecords } from './records/sqlite.ts';
 import type { RecordsStore } from './records/types.ts';
+import type { ReportSource } from './report/report-thread.ts';
 import { createSqliteThread } from './sqlite/thread.ts';
-
-/** Where a report reads the log: the SQLite file, or PostgreSQL. */
-export type ReportSource = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
 
 export interface Database {
   driver: 'sqlite' | 'postgres';

@@ -183,7 +183,7 @@ async function main(): Promise<void> {
       [
         '/admin',
         createAdminRoutes({
-          dbPath: config.DATABASE_PATH,
+          source: database.report,
           adminToken: config.ADMIN_TOKEN,
           logger,
           tzOffsetMinutes: config.TIMEZONE_OFFSET_MINUTES,

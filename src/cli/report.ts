@@ -1,15 +1,18 @@
 // `npm run report [-- --days 28 --db path --json]`: the interaction report (issue 5) on a terminal,
-// or as JSON for tools. Opens the database read-only, so it is safe beside a running gateway.
+// or as JSON for tools. Opens the database read-only (the SQLite file, or PostgreSQL when
+// DATABASE_URL is set: issue 19), so it is safe beside running gateways.
 // Exit 1 with a one-line reason when the arguments, the config or the database are wrong.
 import { parseArgs } from 'node:util';
+import type { Database } from 'better-sqlite3';
 import { loadCliConfig } from '../config.ts';
+import { openPostgresReadOnly } from '../report/pg-bridge.ts';
 import { openLogReadOnly } from '../report/read.ts';
 import { buildReport } from '../report/report.ts';
 import { formatReportText } from '../report/report-text.ts';
 
 const USAGE = `usage: npm run report [-- --days N] [--db path] [--json]
   --days N   days to report, ending today (default 28, at most 3660)
-  --db path  the SQLite file (default DATABASE_PATH)
+  --db path  the SQLite file (default: PostgreSQL at DATABASE_URL if set, else DATABASE_PATH)
   --json     print JSON instead of tables`;
 
 function main(argv: string[]): number {
@@ -39,7 +42,11 @@ function main(argv: string[]): number {
   }
   try {
     const config = loadCliConfig();
-    const db = openLogReadOnly(values.db ?? config.DATABASE_PATH);
+    // The bridge answers the calls the report makes as better-sqlite3 does (report/pg-bridge.ts).
+    const db =
+      values.db === undefined && config.DATABASE_URL
+        ? (openPostgresReadOnly(config.DATABASE_URL) as unknown as Database)
+        : openLogReadOnly(values.db ?? config.DATABASE_PATH);
     try {
       const report = buildReport(db, {
         days,

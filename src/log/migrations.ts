@@ -289,6 +289,18 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX log_applied_at ON log_applied (at);
     `,
   },
+  {
+    version: 12,
+    name: "the report's JSON function",
+    // Issue 19: the report counts the knowledge passages of questions with SQLite's json_each
+    // (report/knowledge.ts); PostgreSQL is given the same function for its one use (the values of a
+    // JSON array of strings), so the report's SQL reads the same in both. SQLite has it built in.
+    sql: '',
+    postgres: `
+      CREATE FUNCTION json_each(doc TEXT) RETURNS TABLE (value TEXT)
+        LANGUAGE sql IMMUTABLE AS $$ SELECT jsonb_array_elements_text(doc::jsonb) $$;
+    `,
+  },
 ];
 
 /**

@@ -11,13 +11,15 @@ import type { Logger } from '../logger.ts';
 import { renderAdminPage } from './admin-page.ts';
 import type { Report } from './report.ts';
 import { createReportCache, ReportBusyError } from './report-cache.ts';
-import { buildReportInWorker } from './report-thread.ts';
+import { buildReportInWorker, type ReportSource } from './report-thread.ts';
 import { allTables, toCsv } from './tables.ts';
 import { parseWindow, type Window } from './window.ts';
 
 export interface AdminOptions {
   /** The log's SQLite file, read through a separate read-only connection. */
   dbPath?: string;
+  /** Or where the log is (SQLite or PostgreSQL, issue 19); wins over dbPath. */
+  source?: ReportSource;
   /** Or a function giving the report (tests, other stores); wins over dbPath. */
   report?: (options: ReportRequest) => Report | Promise<Report>;
   /** ADMIN_TOKEN; undefined disables the admin (401). */
@@ -42,8 +44,9 @@ export function createAdminRoutes(options: AdminOptions): Hono {
   const reports = createReportCache(clock);
   const build = async (o: ReportRequest): Promise<Report> => {
     if (options.report) return options.report(o);
-    if (!options.dbPath) throw new Error('[admin] neither dbPath nor report was given');
-    return buildReportInWorker(options.dbPath, o);
+    const from = options.source ?? options.dbPath;
+    if (!from) throw new Error('[admin] neither a source, a dbPath nor a report was given');
+    return buildReportInWorker(from, o);
   };
   // Keyed by the window's days and its last day: a custom range ending before today is its own.
   const getReport = (o: ReportRequest) =>

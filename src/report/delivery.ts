@@ -7,7 +7,9 @@
 // never (so far). Time to answer is deliveries.wait_ms (question to the first page, the next dial's
 // read or AT's acceptance of the SMS), nearest-rank percentiles. SMS count rows of `sms` sent in the
 // window: sent = AT took it; delivered = AT's delivery report said Success; cost = AT's stated cost.
+
 import type { Database } from 'better-sqlite3';
+import { flag } from './sql.ts';
 
 export interface DeliveryFigures {
   questions: number;
@@ -28,10 +30,10 @@ export function deliveryFigures(db: Database, range: { start: number; end: numbe
   const counts = db
     .prepare(
       `SELECT count(*) AS questions,
-         coalesce(sum(d.how = 'in-session'), 0) AS inSession,
-         coalesce(sum(d.how = 'next-dial'), 0) AS nextDial,
-         coalesce(sum(d.how = 'sms'), 0) AS bySms,
-         coalesce(sum(d.how IS NULL), 0) AS never
+         coalesce(sum(${flag("d.how = 'in-session'")}), 0) AS "inSession",
+         coalesce(sum(${flag("d.how = 'next-dial'")}), 0) AS "nextDial",
+         coalesce(sum(${flag("d.how = 'sms'")}), 0) AS "bySms",
+         coalesce(sum(${flag('d.how IS NULL')}), 0) AS never
        FROM questions q LEFT JOIN deliveries d ON d.question_id = q.id
        WHERE q.channel = 'ussd' AND q.at >= @start AND q.at < @end`,
     )
@@ -46,9 +48,9 @@ export function deliveryFigures(db: Database, range: { start: number; end: numbe
   ).map((r) => r.ms);
   const sms = db
     .prepare(
-      `SELECT coalesce(sum(status = 'sent'), 0) AS sent,
-         coalesce(sum(report_status = 'Success'), 0) AS delivered,
-         coalesce(sum(status = 'failed' OR report_status IN ('Failed', 'Rejected')), 0) AS failed,
+      `SELECT coalesce(sum(${flag("status = 'sent'")}), 0) AS sent,
+         coalesce(sum(${flag("report_status = 'Success'")}), 0) AS delivered,
+         coalesce(sum(${flag("status = 'failed' OR report_status IN ('Failed', 'Rejected')")}), 0) AS failed,
          coalesce(sum(cost_amount), 0) AS cost,
          max(cost_currency) AS currency
        FROM sms WHERE at >= @start AND at < @end AND question_id != ''`,

@@ -14,7 +14,9 @@
 // - revenue: the shillings confirmed that day (by Daraja's callback or status query), whoever paid.
 // - conversion = paid / offered; with PAYMENTS_MODE=intent (no money moves, no cohort row of mpesa)
 //   it is accepted / offered, and `conversionBasis` says 'intent'.
+
 import type { Database } from 'better-sqlite3';
+import { flag } from './sql.ts';
 
 export interface FunnelFigures {
   offered: number;
@@ -76,18 +78,19 @@ export function emptyFunnel(): FunnelFigures {
 /** Each cohort's figures, grouped by `group` (a day expression, or '0' for the whole window). */
 function cohorts(db: Database, range: FunnelRange, group: string): Map<number, FunnelFigures> {
   // After t0, before the window's end; tier_events_phone_at (phone_hash, at) answers each lookup.
+  // 1 or 0 (not a boolean: PostgreSQL sums no booleans, SQLite has none).
   const did = (event: string) =>
-    `EXISTS (SELECT 1 FROM tier_events e WHERE e.phone_hash = f.p AND e.event = '${event}'
-       AND e.at >= f.t0 AND e.at < @end)`;
+    flag(`EXISTS (SELECT 1 FROM tier_events e WHERE e.phone_hash = f.p AND e.event = '${event}'
+       AND e.at >= f.t0 AND e.at < @end)`);
   const flags = `
     WITH firsts AS MATERIALIZED (
-      SELECT phone_hash AS p, ${group} AS d, min(at) AS t0, max(mode = 'mpesa') AS m FROM tier_events
+      SELECT phone_hash AS p, ${group} AS d, min(at) AS t0, max(${flag("mode = 'mpesa'")}) AS m FROM tier_events
       WHERE event = 'offer' AND at >= @start AND at < @end GROUP BY p, d
     ), flags AS MATERIALIZED (
       SELECT f.d AS d, f.m AS m,
         (SELECT o.via FROM tier_events o WHERE o.phone_hash = f.p AND o.event = 'offer' AND o.at = f.t0
           LIMIT 1) AS via,
-        ${did('accept')} AS acc, ${did('decline')} AS dec, ${did('requested')} AS req,
+        ${did('accept')} AS acc, ${did('decline')} AS decl, ${did('requested')} AS req,
         ${did('paid')} AS paid, ${did('failed')} AS fail, ${did('expired')} AS exp,
         (SELECT e.reason FROM tier_events e WHERE e.phone_hash = f.p AND e.event = 'failed'
           AND e.at >= f.t0 AND e.at < @end ORDER BY e.at DESC LIMIT 1) AS why
@@ -96,9 +99,10 @@ function cohorts(db: Database, range: FunnelRange, group: string): Map<number, F
   const out = new Map<number, FunnelFigures>();
   for (const r of db
     .prepare(
-      `${flags} SELECT d, count(*) AS offered, sum(via IS 'menu') AS menu, sum(acc) AS acc, sum(dec AND NOT acc) AS dec,
-         sum(req) AS req, sum(paid) AS paid, sum(req AND NOT paid AND fail) AS fail,
-         sum(req AND NOT paid AND NOT fail AND exp) AS exp, max(m) AS mpesa
+      `${flags} SELECT d, count(*) AS offered, sum(${flag("via = 'menu'")}) AS menu, sum(acc) AS acc,
+         sum(${flag('decl = 1 AND acc = 0')}) AS decl, sum(req) AS req, sum(paid) AS paid,
+         sum(${flag('req = 1 AND paid = 0 AND fail = 1')}) AS fail,
+         sum(${flag('req = 1 AND paid = 0 AND fail = 0 AND exp = 1')}) AS exp, max(m) AS mpesa
        FROM flags GROUP BY d`,
     )
     .all(range) as Row[]) {
@@ -109,7 +113,7 @@ function cohorts(db: Database, range: FunnelRange, group: string): Map<number, F
       offeredFromQuota: r.offered - r.menu,
       offeredFromMenu: r.menu,
       accepted: r.acc,
-      declined: r.dec,
+      declined: r.decl,
       askedToPay: r.req,
       paid: r.paid,
       failed: r.fail,
@@ -121,7 +125,7 @@ function cohorts(db: Database, range: FunnelRange, group: string): Map<number, F
   for (const r of db
     .prepare(
       `${flags} SELECT d, coalesce(why, 'other') AS why, count(*) AS n FROM flags
-       WHERE req AND NOT paid AND fail GROUP BY d, why`,
+       WHERE req = 1 AND paid = 0 AND fail = 1 GROUP BY d, why`,
     )
     .all(range) as { d: number; why: string; n: number }[]) {
     const figures = out.get(r.d);
@@ -135,7 +139,7 @@ interface Row {
   offered: number;
   menu: number;
   acc: number;
-  dec: number;
+  decl: number;
   req: number;
   paid: number;
   fail: number;

@@ -1,7 +1,9 @@
 // What the knowledge base did for the questions of a window (issue 18): how many model questions
 // had passages, which passages answer most, and which questions found none: the content team's
 // to-do list. Read-only queries over questions.passages (log migration 5). No writes, no clock.
+
 import type { Database } from 'better-sqlite3';
+import { flag } from './sql.ts';
 import { normaliseQuestion, type TopicCount, topCounts } from './topics.ts';
 
 export interface KnowledgeFigures {
@@ -25,7 +27,7 @@ export function knowledgeFigures(
   const params = { start: range.start, end: range.end };
   const counts = db
     .prepare(
-      `SELECT count(*) AS asked, coalesce(sum(q.passages <> '[]'), 0) AS grounded FROM questions q WHERE ${where}`,
+      `SELECT count(*) AS asked, coalesce(sum(${flag("q.passages <> '[]'")}), 0) AS grounded FROM questions q WHERE ${where}`,
     )
     .get(params) as { asked: number; grounded: number };
   const topPassages = db

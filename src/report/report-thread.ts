@@ -6,9 +6,12 @@ import { Worker } from 'node:worker_threads';
 import { InteractionLogError } from '../errors.ts';
 import type { Report, ReportOptions } from './report.ts';
 
+/** Where a report reads the log: the SQLite file, or PostgreSQL (issue 19; pg-bridge.ts). */
+export type ReportSource = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+
 /** What the worker is started with. */
 export interface ReportJob {
-  path: string;
+  source: ReportSource;
   options: ReportOptions;
 }
 
@@ -40,14 +43,15 @@ function startWorker(job: ReportJob): Worker {
   return new Worker(boot, { eval: true, workerData: job, resourceLimits: RESOURCE_LIMITS });
 }
 
-/** Builds the report of the log at `path` on a worker thread. Rejects with InteractionLogError. */
+/** Builds the report of the log (an SQLite file's path, or a source) on a worker thread. Rejects with InteractionLogError. */
 export function buildReportInWorker(
-  path: string,
+  from: string | ReportSource,
   options: ReportOptions,
   timeoutMs = REPORT_TIMEOUT_MS,
 ): Promise<Report> {
   return new Promise((resolve, reject) => {
-    const job: ReportJob = { path, options };
+    const source: ReportSource = typeof from === 'string' ? { kind: 'sqlite', path: from } : from;
+    const job: ReportJob = { source, options };
     const worker = startWorker(job);
     let settled = false;
     const settle = (outcome: () => void) => {
