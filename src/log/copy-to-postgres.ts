@@ -102,7 +102,7 @@ export async function copyToPostgres(
       if (rows.length === 0) break;
       const arrays: unknown[][] = names.map(() => []);
       for (const row of rows) {
-        columns.forEach((c, i) => (arrays[i] as unknown[]).push(clean(row[c.name])));
+        for (const [i, c] of columns.entries()) (arrays[i] as unknown[]).push(clean(row[c.name]));
         if (table.uid) (arrays[columns.length] as unknown[]).push(`${fileId}.${table.uid}.${row['_rowid']}`);
       }
       const from = last;

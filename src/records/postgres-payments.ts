@@ -157,10 +157,12 @@ export function postgresPayments(run: Run) {
   async function settle(c: pg.PoolClient, id: string, v: SettleVerdict, now: number): Promise<Settled> {
     let changes = 0;
     if (v.kind === 'paid') {
-      // Paid is final; a late confirmation of a failed or expired payment is still the money.
+      // Paid is final; a late confirmation of a failed or expired payment is still the money, and
+      // news to a phone that was shown the failure (seen_at cleared: the next dial says it is paid).
       const r = await c.query(
         `UPDATE payments SET status = 'paid', settled_at = $1, paid_amount = $2, receipt = $3, result_code = 0,
-           result_desc = $4, failure = NULL, msisdn = NULL, claimed_until = 0 WHERE id = $5 AND status != 'paid'`,
+           result_desc = $4, failure = NULL, msisdn = NULL, claimed_until = 0, seen_at = NULL
+         WHERE id = $5 AND status != 'paid'`,
         [now, v.amount, v.receipt, v.resultDesc, id],
       );
       changes = r.rowCount ?? 0;

@@ -30,9 +30,16 @@ async function boxFile(name: string, n: number): Promise<string> {
   const log = createSqliteLog({ path, flushMs: 60_000, retentionDays: 0, logger });
   for (let i = 0; i < n; i++) {
     const sessionId = `${name}-s${i}`;
-    for (let h = 0; h < 3; h++) log.recordHop(hop({ at: T0 + i * 10 + h, sessionId, phoneHash: `${name}-p${i % 7}` }));
+    for (let h = 0; h < 3; h++)
+      log.recordHop(hop({ at: T0 + i * 10 + h, sessionId, phoneHash: `${name}-p${i % 7}` }));
     log.recordQuestion(question({ id: `${name}-q${i}`, at: T0 + i * 10, sessionId }));
-    log.recordFeedback({ at: T0 + i * 10 + 5, sessionId, phoneHash: `${name}-p${i % 7}`, questionId: `${name}-q${i}`, helpful: i % 2 === 0 });
+    log.recordFeedback({
+      at: T0 + i * 10 + 5,
+      sessionId,
+      phoneHash: `${name}-p${i % 7}`,
+      questionId: `${name}-q${i}`,
+      helpful: i % 2 === 0,
+    });
   }
   log.recordSessionEnd(sessionEnd({ sessionId: `${name}-s0` }));
   await log.close();
@@ -58,7 +65,8 @@ function run(...args: string[]): Promise<{ code: number; stdout: string; stderr:
 
 async function counts(db: TestDatabase): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
-  for (const t of TABLES) out[t] = (await db.query<{ n: number }>(`SELECT count(*) AS n FROM ${t}`))[0]?.n ?? 0;
+  for (const t of TABLES)
+    out[t] = (await db.query<{ n: number }>(`SELECT count(*) AS n FROM ${t}`))[0]?.n ?? 0;
   return out;
 }
 
@@ -76,11 +84,19 @@ describe('npm run log:migrate', () => {
       const first = await run('--from', fileA, '--to', db.url);
       expect(first.stderr).toMatch(/hops: 120\/120 \(100%\)/);
       expect(first).toMatchObject({ code: 0, stdout: expect.stringMatching(/^copied 242 rows from /) });
-      const expected = { sessions: 40, hops: 120, questions: 40, feedback: 40, tier_events: 0, phones: 1, subscriptions: 1 };
+      const expected = {
+        sessions: 40,
+        hops: 120,
+        questions: 40,
+        feedback: 40,
+        tier_events: 0,
+        phones: 1,
+        subscriptions: 1,
+      };
       expect(await counts(db)).toEqual(expected);
-      expect(await db.query('SELECT hops, notifications FROM sessions WHERE session_id = $1', ['a-s0'])).toEqual([
-        { hops: 3, notifications: 1 },
-      ]);
+      expect(
+        await db.query('SELECT hops, notifications FROM sessions WHERE session_id = $1', ['a-s0']),
+      ).toEqual([{ hops: 3, notifications: 1 }]);
       const again = await run('--from', fileA, '--to', db.url);
       expect(again).toMatchObject({ code: 0, stdout: expect.stringMatching(/^copied 0 rows /) });
       expect(await counts(db)).toEqual(expected);
@@ -124,8 +140,14 @@ describe('npm run log:migrate', () => {
     [['--to', 'postgres://h/db'], /--from is missing/],
     [['--from', 'x.db'], /--to is missing/],
     [['--from', 'x.db', '--to', 'mysql://h/db'], /--to mysql:\/\/h\/db: must start with postgres:\/\//],
-    [['--from', '/nonexistent/ussd.db', '--to', 'postgres://h/db'], /--from \/nonexistent\/ussd.db: .*no database at/],
-    [['--from', 'FILE', '--to', 'postgres://postgres:secret@127.0.0.1:9/db'], /cannot connect: .*ECONNREFUSED/],
+    [
+      ['--from', '/nonexistent/ussd.db', '--to', 'postgres://h/db'],
+      /--from \/nonexistent\/ussd.db: .*no database at/,
+    ],
+    [
+      ['--from', 'FILE', '--to', 'postgres://postgres:secret@127.0.0.1:9/db'],
+      /cannot connect: .*ECONNREFUSED/,
+    ],
   ])('exits 1 naming what is wrong: %j', async (args, message) => {
     const r = await run(...args.map((a) => (a === 'FILE' ? fileA : a)));
     expect(r.code).toBe(1);
