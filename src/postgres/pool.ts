@@ -73,6 +73,10 @@ export function createPgPool(options: PgPoolOptions): PgPool {
     if (Date.now() >= deadline) throw new PostgresError('DEADLINE', `${what}: its deadline passed first`);
     let client: pg.PoolClient | null = null;
     let gaveUp = false;
+    let lost: Error | null = null;
+    const broken = (err: Error) => {
+      lost = err;
+    };
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
@@ -92,16 +96,24 @@ export function createPgPool(options: PgPoolOptions): PgPool {
       );
       const c = await Promise.race([acquired, timedOut]);
       client = c;
-      const result = await Promise.race([fn(c), timedOut]);
-      client = null;
-      c.release();
-      return result;
+      // A checked-out connection's socket error (the server stopped between two statements) is
+      // an 'error' event the pool no longer listens to: unheard, it would end the process. Heard
+      // here, it fails the call (the next statement rejects) and the connection is destroyed.
+      c.on('error', broken);
+      try {
+        const result = await Promise.race([fn(c), timedOut]);
+        client = null;
+        c.release();
+        return result;
+      } finally {
+        c.removeListener('error', broken);
+      }
     } catch (err) {
       // A connection whose statement failed is still sound (the transaction was rolled back);
       // one whose socket failed is destroyed by the pool when released with the error.
       const c = client as pg.PoolClient | null;
       client = null;
-      c?.release(isConnectionError(err) ? (err as Error) : undefined);
+      c?.release(lost ?? (isConnectionError(err) ? (err as Error) : undefined));
       throw toPostgresError(err, what);
     } finally {
       clearTimeout(timer);

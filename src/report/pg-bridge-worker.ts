@@ -13,6 +13,8 @@ const client = new pg.Client({
   types: PG_TYPES,
   application_name: 'ussd-ai-gateway report',
 });
+// A connection lost between queries: the next query fails and says so; unheard, it would end the thread.
+client.on('error', () => {});
 const connected = client.connect().then(
   // The report only reads: a slip in its SQL cannot change a row.
   () => client.query('SET default_transaction_read_only = on'),
