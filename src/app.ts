@@ -30,7 +30,12 @@ export interface AppDeps {
   /** PAYMENTS_MODE's driver; intent (no money moves) when not given. */
   payments?: Payments;
   logger: Logger;
-  settings: HopSettings & { guard: GuardOptions; sessionDriver: 'redis' | 'memory' };
+  settings: HopSettings & {
+    guard: GuardOptions;
+    sessionDriver: 'redis' | 'memory';
+    /** Where the log and the records are (issue 19); /readyz says it under `sqlite`. */
+    databaseDriver?: 'sqlite' | 'postgres';
+  };
   /** Sub-apps mounted at their path, e.g. ['/api', queryRoutes]. */
   mounts?: [string, Hono][];
   /** Where answers go once shown, or when a session ends unread (issue 13). */
@@ -253,7 +258,9 @@ export function createApp(deps: AppDeps): Hono {
     return {
       ready: sessions.ok,
       sessions: { ...sessions, driver: settings.sessionDriver },
+      // Named `sqlite` since issue 5, whatever the database: monitors read this key.
       sqlite: {
+        driver: settings.databaseDriver ?? 'sqlite',
         ok: logStatus.ok,
         queued: logStatus.queued,
         queuedBytes: logStatus.queuedBytes ?? 0,

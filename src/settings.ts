@@ -28,6 +28,7 @@ export function appSettings(config: Config): AppDeps['settings'] {
     questionRatePerMinute: config.QUESTION_RATE_PER_MINUTE,
     payments: config.PAYMENTS_MODE,
     sessionDriver: redisTarget(config) ? 'redis' : 'memory',
+    databaseDriver: config.DATABASE_URL ? 'postgres' : 'sqlite',
     smsOn: smsOn(config),
     guard: { secret: config.CALLBACK_SECRET, allowedIps: config.ALLOWED_IPS, trustProxy: config.TRUST_PROXY },
   };
