@@ -107,7 +107,7 @@ describe('npm run log:migrate', () => {
     } finally {
       await db.drop();
     }
-  });
+  }, 60_000); // three runs of the CLI, each a Node process compiling TypeScript
 
   it('resumes where an interrupted copy stopped, without doubling the chunk it was in', async () => {
     const db = await freshDatabase('migrate_resume');

@@ -75,7 +75,7 @@ describe('records survive what the cache does not', () => {
     expect(await remembered(gateway, dial)).toEqual(KEPT);
     // A phone that never chose anything still gets the defaults.
     expect((await phone('+254755000002')(gateway, ['', '2']))[1]).toBe(ACCOUNT_EN_FREE);
-  });
+  }, 60_000); // two gateway starts and a stop: past 20 s on a loaded 2-core box (land runs)
 
   it('the embedded default killed (SIGKILL) the moment the user was told: both kept', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ussd-durable-'));
