@@ -32,7 +32,7 @@ svg .pt:focus{outline:none}svg .pt:focus .hit,svg .pt:hover .hit{fill:rgba(0,0,0
 table{border-collapse:collapse;background:#fff;font-size:.85rem}
 td,th{padding:.25rem .5rem;text-align:right;border-bottom:1px solid #e3e3e3;white-space:nowrap}
 td:first-child,th:first-child{text-align:left;white-space:normal;min-width:6rem}
-tfoot th{border-top:2px solid #999}td.na{color:#888}td small{display:block;font-size:.75em;opacity:.85}
+tfoot th{border-top:2px solid #999}.dated td:first-child{white-space:nowrap}td.na{color:#888}td small{display:block;font-size:.75em;opacity:.85}
 @media (max-width:480px){td,th{padding:.2rem .35rem}td:first-child,th:first-child{min-width:4.5rem}}
 a.csv{font-size:.8rem;font-weight:400;margin-left:.4rem}
 details{margin:.6rem 0}summary{cursor:pointer;font-weight:600}

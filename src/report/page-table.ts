@@ -29,7 +29,7 @@ export function tableHtml(t: Table, o: TableOptions = {}): string {
     return `<td style="background:rgba(0,114,178,${alpha.toFixed(2)});color:${ink}">${esc(rate)}${detail}</td>`;
   };
   const csv = o.csv ? ` <a class="csv" href="${esc(o.csv)}" download="${esc(t.id)}.csv">CSV</a>` : '';
-  const table = `<div class="tw"><table id="t-${esc(t.id)}"><thead><tr>${t.head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead>
+  const table = `<div class="tw"><table id="t-${esc(t.id)}"${t.days || t.id === 'cohorts' ? ' class="dated"' : ''}><thead><tr>${t.head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead>
 <tbody>${t.rows.length === 0 ? `<tr><td colspan="${t.head.length}">none yet</td></tr>` : t.rows.map((r) => `<tr>${r.map(cell).join('')}</tr>`).join('\n')}</tbody>${
     t.foot ? `<tfoot><tr>${t.foot.map((c) => `<th>${esc(c)}</th>`).join('')}</tr></tfoot>` : ''
   }</table></div>`;
