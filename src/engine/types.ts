@@ -212,6 +212,11 @@ export type AnswerView = 'page' | 'wait' | 'failed' | 'gone';
 /** What the session store keeps: the engine's state plus what makes a resent hop idempotent. */
 export interface StoredSession {
   engine: EngineState;
+  /**
+   * Epoch ms of the session's first hop: AT ends a session ~180 s after it began, so this says how
+   * long an answer can still come in it (issue 13 §3). Absent in sessions stored before it was kept.
+   */
+  startedAt?: number;
   /** AT's cumulative `text` of the last hop handled: the next hop's new input is what follows it. */
   text: string;
   reply: Reply;

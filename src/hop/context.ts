@@ -88,3 +88,9 @@ export function unsavedOutcome(journey: Journey, stored: StoredSession | null, l
   const shown = stored?.engine.lang ?? lang;
   return { reply: { kind: 'END', text: t(journey.texts.error, shown) }, screen: '@unsaved', lang: shown };
 }
+
+/** The session's start to store: the first hop's arrival, or what the session has kept. */
+export function sessionStart(stored: StoredSession | null, arrivedAt: number): { startedAt?: number } {
+  const startedAt = stored ? stored.startedAt : arrivedAt;
+  return startedAt === undefined ? {} : { startedAt };
+}

@@ -12,6 +12,7 @@ import { answerPageSeptets } from '../engine/render.ts';
 import { showAnswer } from '../engine/step.ts';
 import type { Effect, EngineState, Journey, StepContext, StoredSession } from '../engine/types.ts';
 import { render } from '../engine/view.ts';
+import { AT_SESSION_MS } from '../inference/estimate.ts';
 import type { Answerer } from '../inference/types.ts';
 import type { InteractionLog } from '../log/types.ts';
 import type { HopLogger } from '../logger.ts';
@@ -204,6 +205,7 @@ export function createEffects(deps: EffectDeps) {
         lang: result.state.lang,
         deadline: scope.deadline - COMMIT_RESERVE_MS,
         pageSeptets: answerPageSeptets(journey, result.state.lang, settings.smsOn === true),
+        ...sessionEnd(scope),
       });
       // The quota bounds model work: an answer from the FAQ or the cache costs none (issue 16).
       if (progress.failure === undefined && progress.source === 'model') result.questionAsked = 1;
@@ -251,6 +253,12 @@ export function createEffects(deps: EffectDeps) {
     const profile = { ...scope.ctx.profile, subscribedUntil: until };
     result.state = { ...result.state, screen: screen.whenSubscribed, page: 0 };
     result.reply = render(journey, result.state, { ...scope.ctx, profile }, null);
+  }
+
+  /** When AT ends the hop's session, if its start is known (the first hop's, or stored). */
+  function sessionEnd(scope: EffectScope): { sessionEndsAt?: number } {
+    const startedAt = scope.snapshot.state ? scope.snapshot.state.startedAt : scope.arrivedAt;
+    return startedAt === undefined ? {} : { sessionEndsAt: startedAt + AT_SESSION_MS };
   }
 
   /** The question in view when the hop began. */

@@ -24,6 +24,7 @@ import {
   type HopSettings,
   limitedOutcome,
   refusedOutcome,
+  sessionStart,
   stepContext,
   unsavedOutcome,
 } from './context.ts';
@@ -184,7 +185,7 @@ export function createHopHandler(deps: HopDeps) {
       if (!reply) throw new Error('[hop] the engine gave no reply'); // an ask always sets one
       const screen = state.screen;
       const write: HopWrite<StoredSession> = {
-        state: { engine: state, text: hop.text, reply, screen },
+        state: { engine: state, text: hop.text, reply, screen, ...sessionStart(stored, arrivedAt) },
         ...(questionAsked ? { questionAsked } : {}),
         ...(Object.keys(changed).length > 0 ? { profile: changed } : {}),
         ...(answer ? { answer } : {}),

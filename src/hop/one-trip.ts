@@ -10,7 +10,7 @@ import type { HopLogger } from '../logger.ts';
 import { type Hop, newInput } from '../protocol/at.ts';
 import type { HopKey, SessionStore } from '../session/types.ts';
 import type { PhoneProfile } from '../types.ts';
-import { type HopOutcome, type HopSettings, limitedOutcome, stepContext } from './context.ts';
+import { type HopOutcome, type HopSettings, limitedOutcome, sessionStart, stepContext } from './context.ts';
 import { COMMIT_RESERVE_MS } from './effects.ts';
 import type { createProfiles } from './profile.ts';
 
@@ -109,7 +109,7 @@ export function createOneTripHops(deps: OneTripDeps) {
     // No hop id: an ask would need one, and a hop with effects is not written here.
     const ctx = stepContext(settings, { ...known, answer: null }, clock(), '');
     const from = { state: stored.engine, reply: stored.reply, effects: [] };
-    const next = oneTripState(walkFrom(journey, from, input, ctx), hop.text);
+    const next = oneTripState(walkFrom(journey, from, input, ctx), hop.text, sessionStart(stored, 0));
     if (next === null) return null;
     const advanced = await store.advance(key, known.version, next, settings.hopRatePerMinute);
     if (!advanced.written) {
@@ -138,7 +138,8 @@ export function createOneTripHops(deps: OneTripDeps) {
     // The start screen is in the phone's language: on a cache miss, the records store's.
     const deadline = clock() + settings.hopDeadlineMs - COMMIT_RESERVE_MS;
     const snapshot = { ...peeked, profile: await profiles.resolve(key, peeked, deadline, logger) };
-    const stored = oneTripState(start(journey, stepContext(settings, snapshot, clock(), '')), hop.text);
+    const first = start(journey, stepContext(settings, snapshot, clock(), ''));
+    const stored = oneTripState(first, hop.text, sessionStart(null, clock()));
     if (stored === null) return null;
     remember(hop.sessionId, {
       phoneKey: key.phoneKey,
@@ -152,9 +153,13 @@ export function createOneTripHops(deps: OneTripDeps) {
   }
 
   /** The state to store after a one-round-trip hop, or null when its step needs the full way. */
-  function oneTripState(result: StepResult, text: string): StoredSession | null {
+  function oneTripState(
+    result: StepResult,
+    text: string,
+    started: { startedAt?: number },
+  ): StoredSession | null {
     if (result.effects.length > 0 || result.reply === null || !selfContained(journey, result.state))
       return null;
-    return { engine: result.state, text, reply: result.reply, screen: result.state.screen };
+    return { engine: result.state, text, reply: result.reply, screen: result.state.screen, ...started };
   }
 }

@@ -22,7 +22,7 @@ import { entries, entryOf } from '../session/pending.ts';
 import type { SessionStore } from '../session/types.ts';
 import type { AnswerProgress, Lang, PendingAnswer } from '../types.ts';
 import { type AnswerCacheStore, createAnswerCache } from './cache.ts';
-import { createAnswerClock, etaMs, IN_SESSION_MS } from './estimate.ts';
+import { createAnswerClock, etaMs, inSession } from './estimate.ts';
 import { runGeneration } from './generation.ts';
 import { createModelHosts, type ModelHosts } from './hosts.ts';
 import { buildMessages, type PromptShape, renderPrompt } from './prompt.ts';
@@ -402,8 +402,7 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
     waiter.answered = true; // what comes from now on is news for onProgress
     if (waiter.latest && waiter.latest.text !== '') return { ...waiter.latest, etaAt };
     // Nothing to show by the deadline: where the asker stands.
-    const remaining = Math.max(0, etaAt - clock());
-    if (remaining <= IN_SESSION_MS)
+    if (inSession(etaAt, clock(), req.sessionEndsAt))
       return {
         id: q.id,
         text: '',

@@ -1,12 +1,24 @@
 // Honest waiting (issue 13 §3): when will a queued question's answer be ready, from the measured
 // time of an answer and the slots there are. Pure, apart from the running mean it keeps.
 
+/** AT ends a session this long after it began (shared/research/at-protocol.md §3, Kenya's telcos). */
+export const AT_SESSION_MS = 180_000;
 /**
- * A session can take an answer this long after its question: AT ends a session ~180 s after it
- * began (shared/research/at-protocol.md), and the question comes a few hops in. Longer waits are
- * told to come by SMS or at the next dial.
+ * An answer must be ready this long before its session ends to be waited for in it: the asker
+ * still has to press "1. Get answer" and read the page before AT cuts the session.
+ */
+export const SESSION_MARGIN_MS = 10_000;
+/**
+ * For a session whose start is not known (stored before it was kept): an answer this long after
+ * its question is still waited for in the session, as before.
  */
 export const IN_SESSION_MS = 120_000;
+
+/** Whether an answer expected at `etaAt` can be waited for in its session (issue 13 §3). */
+export function inSession(etaAt: number, now: number, sessionEndsAt: number | undefined): boolean {
+  if (sessionEndsAt === undefined) return etaAt - now <= IN_SESSION_MS;
+  return etaAt <= sessionEndsAt - SESSION_MARGIN_MS;
+}
 
 export interface Backlog {
   /** Questions queued or being answered ahead of this one, across every replica. */

@@ -63,6 +63,12 @@ export interface AskRequest {
   /** Septets of one answer page: ask() resolves early once more than this is ready. */
   pageSeptets: number;
   /**
+   * Epoch ms AT ends the session (its first hop + AT_SESSION_MS): an answer expected before then
+   * is waited for in the session, a later one goes by SMS or to the next dial. Unknown (a session
+   * stored before its start was kept): IN_SESSION_MS from now.
+   */
+  sessionEndsAt?: number;
+  /**
    * Called as the answer grows and when it ends, after ask() resolved, while this process hears of
    * it. The answer is also written to the session store as it grows, which is what hops read.
    */

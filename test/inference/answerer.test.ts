@@ -276,6 +276,28 @@ describe('protecting the model', () => {
     await answerer.close();
   });
 
+  it('an answer not ready by the deadline is waited for in the session only if it can come before AT ends it', async () => {
+    const release = fake.hold(); // nothing by the deadlines
+    // Answers are thought to take 60 s: in a session with 200 s left, wait; with 40 s left, later.
+    const { answerer } = buildAnswerer(fake.url, { options: { priorAnswerMs: 60_000 } });
+    try {
+      const long = askFor('asked early in its session', 100);
+      const early = await answerer.ask({ ...long.req, sessionEndsAt: Date.now() + 200_000 });
+      expect(early).toMatchObject({ done: false });
+      expect(early.later).toBeUndefined();
+      const late = askFor('asked late in its session', 100);
+      expect(await answerer.ask({ ...late.req, sessionEndsAt: Date.now() + 40_000 })).toMatchObject({
+        done: false,
+        later: 'dial',
+      });
+      // Its start unknown (a session stored before it was kept): 120 s from now, as before.
+      expect((await answerer.ask(askFor('asked in an old session', 100).req)).later).toBeUndefined();
+    } finally {
+      release();
+      await answerer.close();
+    }
+  });
+
   it('close() aborts background generations at the HTTP level, leaving them to be run again', async () => {
     fake.set({ answer: LONG, tokenMs: 100 });
     const { answerer } = buildAnswerer(fake.url);
