@@ -6,99 +6,32 @@
 // the next dial; "busy" only past maxWaitMs of model backlog. One pending question per phone.
 // The JSON API generates on its own share of the slots, never through the queue.
 // Knowledge (issue 18): a question the FAQ and the cache do not answer takes the knowledge base's
-// passages for it into its prompt (promptFor, here, used by the worker too), logged with it; the
+// passages for it into its prompt (promptFor in answer-sources.ts, used by the worker too), logged with it; the
 // cache is per version of the base.
 // It must not know HTTP, USSD screens or which drivers it was given; it never rejects ask().
-import { createHash, randomUUID } from 'node:crypto';
-import { InferenceHttpError, InferenceTimeoutError } from '../errors.ts';
-import type { Knowledge } from '../knowledge/types.ts';
-import type { InteractionLog, QuestionRow } from '../log/types.ts';
-import type { Logger } from '../logger.ts';
+// Split by idea: its inputs (answerer-deps.ts), the FAQ/cache/passages (answer-sources.ts), the
+// log row (question-log.ts), the in-session wait (waiters.ts) and the API's path (api-query.ts);
+// what stays here is the wiring and the hop's ask: the queue admission and the deadline's answer.
+import { createHash } from 'node:crypto';
 import { createMemoryQueue } from '../queue/memory.ts';
 import { createMemorySlotPool } from '../queue/memory-slots.ts';
-import type { JobQueue, SlotPool } from '../queue/types.ts';
 import { createMemorySessionStore } from '../session/memory.ts';
 import { entries, entryOf } from '../session/pending.ts';
-import type { SessionStore } from '../session/types.ts';
-import type { AnswerProgress, Lang, PendingAnswer } from '../types.ts';
-import { type AnswerCacheStore, createAnswerCache } from './cache.ts';
+import type { AnswerProgress, PendingAnswer } from '../types.ts';
+import { createAnswerSources } from './answer-sources.ts';
+import { type AnswererDeps, isAnswerStore } from './answerer-deps.ts';
+import { createApiQuery } from './api-query.ts';
+import { createAnswerCache } from './cache.ts';
 import { createAnswerClock, etaMs, inSession } from './estimate.ts';
-import { runGeneration } from './generation.ts';
-import { createModelHosts, type ModelHosts } from './hosts.ts';
-import { buildMessages, type PromptShape, renderPrompt } from './prompt.ts';
-import type { Answerer, AnswerModel, AskRequest, Faq, QueryRequest, QueryResult } from './types.ts';
-import {
-  createQuestionWorker,
-  type QuestionJob,
-  type QuestionProgress,
-  type QuestionResult,
-} from './worker.ts';
+import { createModelHosts } from './hosts.ts';
+import { createQuestionRecorder } from './question-log.ts';
+import { sleep, within } from './race.ts';
+import type { Answerer, AskRequest } from './types.ts';
+import { createWaiters, type Waiter } from './waiters.ts';
+import { createQuestionWorker, type QuestionJob, type QuestionResult } from './worker.ts';
 
-export interface AnswererOptions {
-  /** OLLAMA_MAX_CONCURRENT: generations at once per model host, all replicas together. */
-  maxConcurrent: number;
-  /** ANSWER_MAX_WAIT_MINUTES in ms: a question is turned away ("busy") past this much backlog. */
-  maxWaitMs?: number;
-  /** OLLAMA_NUM_PREDICT: cap on generated tokens. */
-  numPredict: number;
-  /** ANSWER_CACHE_TTL_SECONDS; 0 turns the cache off. */
-  cacheTtlSeconds: number;
-  /**
-   * API_CACHE_ANSWERS: whether an /api/query answer (without context) may enter the cache that
-   * USSD users are served from. Off by default: an API caller is not a USSD user (issue 15).
-   */
-  cacheApiAnswers?: boolean;
-  /** ANSWER_TIMEOUT_MS: one generation's limit, from its start on a model slot. */
-  answerTimeoutMs: number;
-  /** Longest silence between tokens once an answer has started (default 20 s). */
-  stallTimeoutMs?: number;
-  /** At most one progress update per this many ms while the answer grows (default 250). */
-  progressIntervalMs?: number;
-  /** The time of an answer assumed until one is measured (default 50 ms per num_predict token). */
-  priorAnswerMs?: number;
-  /** The answer may have to go by SMS: SMS is on (AT credentials set). */
-  smsOn?: boolean;
-  /** Where the passages go in the prompt (default notes-last; the other is for `npm run eval`). */
-  promptShape?: PromptShape;
-}
+export type { AnswererDeps, AnswererOptions, AnswerStore } from './answerer-deps.ts';
 
-/** What the answerer keeps per question and phone: the session store in the app. */
-export type AnswerStore = Pick<
-  SessionStore,
-  'putAnswer' | 'claimPending' | 'updatePending' | 'getPending' | 'dropPending'
->;
-
-export interface AnswererDeps {
-  /** One model host; or `hosts` for several (OLLAMA_HOST with commas). */
-  model?: AnswerModel;
-  hosts?: ModelHosts;
-  cache: AnswerCacheStore;
-  /** Default: `cache` when it is a session store, else an in-process one (a test without sessions). */
-  answers?: AnswerStore;
-  /** Default: the in-process queue. */
-  queue?: JobQueue<QuestionJob, QuestionResult>;
-  /** Default: in-process slots (used only to build `hosts` from `model`). */
-  slots?: SlotPool;
-  /**
-   * The answer of a queued question is done; `pending` is the phone's pending answer after the
-   * answer was put in it (delivery.ts: the SMS, if it must go).
-   */
-  onAnswered?: (job: QuestionJob, progress: AnswerProgress, pending: PendingAnswer | null) => Promise<void>;
-  /** Work the queue in this process (default true). */
-  work?: boolean;
-  log: InteractionLog;
-  faq: Faq;
-  /** The knowledge base (KNOWLEDGE_DIR); without it, prompts carry no passages. */
-  knowledge?: Knowledge;
-  logger: Logger;
-  clock?: () => number;
-  /** The log's id for an API user_id (give it phone.ts hashPhone with PHONE_HASH_SECRET). */
-  hashUserId?: (userId: string) => string;
-  options: AnswererOptions;
-}
-
-/** A cache read slower than this is a miss: the hop deadline matters more than the cache. */
-const CACHE_READ_MS = 300;
 /** The queue's own calls on the hop's path never take longer than this. */
 const QUEUE_CALL_MS = 1000;
 const DEFAULT_MAX_WAIT_MS = 30 * 60_000;
@@ -136,45 +69,17 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
   /** Asks of this process counted but not yet added to the queue. */
   let adding = 0;
 
-  /** A question's messages with its passages (and their ids for the log; null: base not asked). */
-  function promptFor(question: string, lang: Lang, context?: string) {
-    let notes: { id: string; heading: string; text: string }[] = [];
-    let passages: string[] | null = null;
-    if (knowledge) {
-      try {
-        notes = knowledge.retrieve(question, lang).passages;
-        passages = notes.map((n) => n.id);
-      } catch (err) {
-        logger.warn({ err }, '[inference] knowledge lookup failed; asking without');
-      }
-    }
-    return { messages: buildMessages(question, lang, context, notes, options.promptShape), passages };
-  }
-  /** Cached answers are keyed by the knowledge base's version too: new passages, new answers. */
-  const cacheLang = (lang: Lang) => (knowledge ? `${lang}:${knowledge.version}` : lang);
+  const { promptFor, cacheLang, known } = createAnswerSources({
+    faq,
+    cache,
+    knowledge,
+    logger,
+    promptShape: options.promptShape,
+  });
   let closed = false;
 
   // Hops waiting on their question's first screen, and who wants its later progress.
-  interface Waiter {
-    /** The hop has its answer (the first screen, or what stood at its deadline). */
-    answered: boolean;
-    /** The answer so far, before the first screen filled. */
-    latest: AnswerProgress | null;
-    first(p: AnswerProgress): void;
-    later(p: AnswerProgress): void;
-  }
-  const waiters = new Map<string, Waiter>();
-  queue.onProgress((id, data) => {
-    const w = waiters.get(id);
-    const { p, first } = (data ?? {}) as Partial<QuestionProgress>;
-    if (!w || !p) return;
-    if (w.answered) w.later(p);
-    else if (first || p.done) {
-      w.answered = true;
-      w.first(p);
-    } else w.latest = p;
-    if (p.done) waiters.delete(id);
-  });
+  const waiters = createWaiters(queue);
   queue.onCompleted((_id, result) => {
     if (result?.outcome === 'ok') answerClock.observe(result.ms);
   });
@@ -213,53 +118,7 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
     for (const e of entries(record)) if (e.id !== id && !e.answer) await queue.promote(e.id);
   }
 
-  function record(
-    q: {
-      id: string;
-      at: number;
-      sessionId: string;
-      phoneHash: string;
-      channel: 'ussd' | 'api';
-      lang: Lang;
-      question: string;
-    },
-    fields: Partial<QuestionRow> & Pick<QuestionRow, 'answer' | 'source' | 'outcome'>,
-  ): void {
-    log.recordQuestion({
-      id: q.id,
-      at: q.at,
-      sessionId: q.sessionId,
-      phoneHash: q.phoneHash,
-      channel: q.channel,
-      lang: q.lang,
-      model: hosts.model,
-      question: q.question,
-      prompt: '',
-      tokensIn: 0,
-      tokensOut: 0,
-      ttftMs: null,
-      latencyMs: clock() - q.at,
-      deadlineCut: false,
-      cacheHit: false,
-      passages: null,
-      ...fields,
-    });
-  }
-
-  /** FAQ, then cache: an answer without the model, or null. */
-  async function known(
-    question: string,
-    lang: Lang,
-    waitMs: number,
-    context?: string,
-  ): Promise<{ text: string; source: 'faq' | 'cache' } | null> {
-    if (context) return null; // an answer depends on its context: neither FAQ nor cache applies
-    const fromFaq = faq.match(question, lang);
-    if (fromFaq !== null) return { text: fromFaq, source: 'faq' };
-    const wait = Math.max(0, Math.min(CACHE_READ_MS, waitMs));
-    const fromCache = await Promise.race([cache.get(question, cacheLang(lang)), sleep(wait, null)]);
-    return fromCache ? { text: fromCache, source: 'cache' } : null;
-  }
+  const record = createQuestionRecorder(log, hosts, clock);
 
   async function ask(req: AskRequest): Promise<AnswerProgress> {
     const q = {
@@ -431,80 +290,18 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
         } as AnswerProgress;
       }),
 
-    async query(req: QueryRequest): Promise<QueryResult> {
-      const lang = req.lang ?? 'en';
-      const q = {
-        id: randomUUID(),
-        at: clock(),
-        sessionId: '',
-        phoneHash: hashUserId(req.userId),
-        channel: 'api' as const,
-        lang,
-        question: req.query,
-      };
-      const hit = await known(req.query, lang, CACHE_READ_MS, req.context);
-      if (hit) {
-        record(q, { answer: hit.text, source: hit.source, cacheHit: hit.source === 'cache', outcome: 'ok' });
-        return { response: hit.text, tokens_used: 0, latency_ms: clock() - q.at };
-      }
-      if (closed) throw new InferenceHttpError(503, 'gateway closing');
-      const ctl = new AbortController();
-      apiRuns.add(ctl);
-      const timer = setTimeout(
-        () => ctl.abort(new DOMException('answer time limit', 'TimeoutError')),
-        options.answerTimeoutMs,
-      );
-      try {
-        // The API's own share of the slots (issue 15 item 3): it waits for one, within its time.
-        const held = await hosts.acquire('api', ctl.signal);
-        if (!held) {
-          record(q, { answer: '', source: 'model', outcome: 'busy' });
-          throw new InferenceHttpError(503, 'no model slot free for the API, try again');
-        }
-        const { messages, passages } = promptFor(req.query, lang, req.context);
-        const o = await runGeneration({
-          model: held.model,
-          id: q.id,
-          messages,
-          ...generationOptions,
-          answerTimeoutMs: Math.max(1, q.at + options.answerTimeoutMs - clock()),
-          clock,
-          pageSeptets: Number.POSITIVE_INFINITY,
-          signal: ctl.signal,
-          onFirst() {},
-          onProgress() {},
-        }).finally(() => held.release());
-        const failure = o.progress.failure;
-        // Only if the operator allows it, and never an answer made with the caller's context: the
-        // cache is served to every USSD user (issue 15 item 1).
-        if (!failure && !o.overlong && !req.context && options.cacheApiAnswers)
-          void cache.set(req.query, cacheLang(lang), o.progress.text);
-        record(q, {
-          prompt: renderPrompt(messages),
-          passages,
-          answer: o.progress.text,
-          tokensIn: o.tokensIn,
-          tokensOut: o.tokensOut,
-          ttftMs: o.ttftMs,
-          source: 'model',
-          outcome: failure ?? 'ok',
-        });
-        if (o.error && failure !== 'timeout' && failure !== 'error' && failure !== 'busy') throw o.error;
-        if (failure === 'busy') throw new InferenceHttpError(503, 'gateway queue full, try again');
-        if (failure === 'timeout') throw new InferenceTimeoutError('no answer within the answer time limit');
-        if (failure === 'down' || failure === 'model-missing')
-          throw o.error ?? new InferenceHttpError(503, failure);
-        if (failure) throw new InferenceHttpError(502, 'the answer could not be completed');
-        return {
-          response: o.progress.text,
-          tokens_used: o.tokensIn + o.tokensOut,
-          latency_ms: clock() - q.at,
-        };
-      } finally {
-        clearTimeout(timer);
-        apiRuns.delete(ctl);
-      }
-    },
+    query: createApiQuery({
+      hosts,
+      cache,
+      sources: { promptFor, cacheLang, known },
+      record,
+      clock,
+      hashUserId,
+      isClosed: () => closed,
+      apiRuns,
+      generationOptions,
+      options,
+    }),
 
     readiness: () => hosts.readiness(),
 
@@ -515,22 +312,4 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
       await queue.close();
     },
   };
-}
-
-function isAnswerStore(store: AnswerCacheStore): store is AnswerCacheStore & AnswerStore {
-  const s = store as Partial<AnswerStore>;
-  return typeof s.putAnswer === 'function' && typeof s.claimPending === 'function';
-}
-
-function within<T>(work: Promise<T>, ms: number): Promise<T> {
-  return Promise.race([
-    work,
-    sleep(Math.max(0, ms), null).then(() => {
-      throw new Error(`[queue] no answer within ${Math.round(ms)} ms`);
-    }),
-  ]);
-}
-
-function sleep<T>(ms: number, value: T): Promise<T> {
-  return new Promise((resolve) => setTimeout(resolve, ms, value).unref());
 }
