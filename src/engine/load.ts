@@ -178,11 +178,11 @@ export function formatPath(path: readonly PropertyKey[]): string {
 /** Issue 13's texts where a journey file does not have them (schema.ts QUEUE_TEXT_NAMES). */
 const QUEUE_TEXT_DEFAULTS = {
   smsLater: {
-    en: 'Your answer will come by SMS in about {minutes} minutes.',
+    en: 'Your answer will come by SMS in about {minutes} min.',
     sw: 'Jibu lako litakuja kwa SMS baada ya dakika {minutes} hivi.',
   },
   dialLater: {
-    en: 'Dial again in about {minutes} minutes to read your answer.',
+    en: 'To read your answer, dial again in about {minutes} min.',
     sw: 'Piga tena baada ya dakika {minutes} hivi kusoma jibu lako.',
   },
   pendingOffer: {

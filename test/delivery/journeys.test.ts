@@ -171,7 +171,7 @@ describe('answers that miss their session', () => {
       await dial('');
       await dial('1');
       expect(await dial('1*how is malaria spread')).toBe(
-        'END Your answer will come by SMS in about 4 minutes.',
+        'END Your answer will come by SMS in about 4 min.',
       );
       await until(() => at.sent().some((m) => m.to === g.phone), 5000, 'the SMS');
       expect(at.sent().filter((m) => m.to === g.phone)).toEqual([
@@ -197,7 +197,7 @@ describe('answers that miss their session', () => {
       await first('');
       await first('1');
       expect(await first('1*how is malaria spread')).toBe(
-        'END Dial again in about 4 minutes to read your answer.',
+        'END To read your answer, dial again in about 4 min.',
       );
       // The answer is written meanwhile (waited for, not slept on: a loaded machine is slower).
       await until(async () => (await g.pending())?.answer?.done === true, 10_000, 'the answer');
