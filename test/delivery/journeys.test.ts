@@ -170,9 +170,7 @@ describe('answers that miss their session', () => {
       const dial = g.dial();
       await dial('');
       await dial('1');
-      expect(await dial('1*how is malaria spread')).toBe(
-        'END Your answer will come by SMS in about 4 min.',
-      );
+      expect(await dial('1*how is malaria spread')).toBe('END Your answer will come by SMS in about 4 min.');
       await until(() => at.sent().some((m) => m.to === g.phone), 5000, 'the SMS');
       expect(at.sent().filter((m) => m.to === g.phone)).toEqual([
         expect.objectContaining({
