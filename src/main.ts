@@ -1,20 +1,21 @@
 // The composition root: reads config, loads the journey, picks and builds the drivers, builds the
 // app, serves, warms the model, and on SIGTERM/SIGINT drains and closes everything. The only file
 // that knows which drivers exist; nothing imports it.
+// Its helpers are in main/ (part of the root): the shared-state drivers (stores.ts), the log secrets.
 import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { createApp } from './app.ts';
-import { type Config, callbackSecret, loadConfig, openDoorsOf } from './config.ts';
+import { type Config, loadConfig, openDoorsOf } from './config.ts';
 import { createDatabase } from './database.ts';
 import { createDeliveries, type Deliveries, type SmsRequest } from './delivery/delivery.ts';
 import { createSmsOutbox } from './delivery/outbox.ts';
 import { loadJourney } from './engine/load.ts';
 import { wrapWarnings } from './engine/readability.ts';
 import { t } from './engine/render.ts';
-import type { Journey, StoredSession } from './engine/types.ts';
+import type { Journey } from './engine/types.ts';
 import { ConfigError, KnowledgeError, MenuError } from './errors.ts';
 import { limitConnections, serverOptions } from './http/limits.ts';
 import { createAnswerer } from './inference/answerer.ts';
@@ -22,21 +23,14 @@ import { loadFaq } from './inference/faq.ts';
 import { createModelHosts } from './inference/hosts.ts';
 import { createOllamaModel } from './inference/ollama.ts';
 import { createQueryRoutes } from './inference/query-route.ts';
-import type { QuestionJob, QuestionResult } from './inference/worker.ts';
 import { type OpenedKnowledge, openKnowledge } from './knowledge/base.ts';
-import { createLogger, type Logger } from './logger.ts';
+import { createLogger } from './logger.ts';
+import { secretsOf } from './main/secrets.ts';
+import { createCapacity, createStore } from './main/stores.ts';
 import { setUpPayments } from './payments/setup.ts';
 import { hashPhone } from './phone.ts';
-import { createBullQueue } from './queue/bullmq.ts';
-import { createMemoryQueue } from './queue/memory.ts';
-import { createMemoryClaims, createMemorySlotPool } from './queue/memory-slots.ts';
-import { createRedisClaims, createRedisSlotPool } from './queue/redis-slots.ts';
-import type { ClaimStore, JobQueue, SlotPool } from './queue/types.ts';
-import { describeTarget, type RedisTarget } from './redis/connection.ts';
+import { describeTarget } from './redis/connection.ts';
 import { createAdminRoutes } from './report/admin.ts';
-import { createMemorySessionStore } from './session/memory.ts';
-import { createRedisClient, createRedisSessionStore, type Redis } from './session/redis.ts';
-import type { SessionStore } from './session/types.ts';
 import {
   answererOptions,
   appSettings,
@@ -265,115 +259,12 @@ async function main(): Promise<void> {
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
 }
 
-function createStore(
-  config: Config,
-  target: RedisTarget | null,
-  logger: Logger,
-): { store: SessionStore<StoredSession>; redis: Redis | null } {
-  const options = { prefix: config.REDIS_KEY_PREFIX, sessionTtlSeconds: config.SESSION_TTL_SECONDS };
-  if (!target) {
-    logger.warn(
-      'REDIS_URL (or REDIS_SENTINELS) is not set: sessions and the question queue are kept in this process only; run one process, or set REDIS_URL',
-    );
-    // Bounded by bytes, three quarters sessions, a quarter cached answers (issue 15).
-    const bytes = config.MEMORY_STORE_MAX_MB * 1024 * 1024;
-    const store = createMemorySessionStore<StoredSession>(options, {
-      maxSessionBytes: Math.round(bytes * 0.75),
-      maxCacheBytes: Math.round(bytes * 0.25),
-    });
-    return { store, redis: null };
-  }
-  let lastReported = 0;
-  const redis = createRedisClient(target, config.REDIS_COMMAND_TIMEOUT_MS, (error) => {
-    // One line per 10 s while Redis is away, not one per reconnect attempt.
-    if (Date.now() - lastReported > 10_000) {
-      lastReported = Date.now();
-      logger.error({ err: error.message }, '[session] [redis] connection problem');
-    }
-  });
-  return { store: createRedisSessionStore<StoredSession>(redis, options), redis };
-}
-
-/**
- * The question queue, the SMS queue, the model slots and the SMS claims (issue 13): in Redis,
- * shared by every replica, with REDIS_URL or REDIS_SENTINELS; in this process without.
- */
-function createCapacity(
-  config: Config,
-  target: RedisTarget | null,
-  redis: Redis | null,
-  logger: Logger,
-): {
-  questions: JobQueue<QuestionJob, QuestionResult>;
-  sms: JobQueue<SmsRequest, { outcome: string }>;
-  slots: SlotPool;
-  claims: ClaimStore;
-} {
-  const max = config.OLLAMA_HOST.map(() => config.OLLAMA_MAX_CONCURRENT);
-  if (!target || !redis) {
-    return {
-      questions: createMemoryQueue('questions'),
-      sms: createMemoryQueue('sms'),
-      slots: createMemorySlotPool(max),
-      claims: createMemoryClaims(),
-    };
-  }
-  let lastReported = 0;
-  const onError = (error: Error) => {
-    if (Date.now() - lastReported > 10_000) {
-      lastReported = Date.now();
-      logger.error({ err: error.message }, '[queue] [redis] connection problem');
-    }
-  };
-  // One lease for a job's lock and for the model slot it holds: a dead replica's questions and
-  // their slots come free together, and a survivor takes both up (issue 13 §1).
-  const queue = {
-    redis: target,
-    keyPrefix: config.REDIS_KEY_PREFIX,
-    lockMs: config.QUEUE_LEASE_MS,
-    onError,
-  };
-  return {
-    questions: createBullQueue('questions', queue),
-    // An SMS job holds a phone number: kept an hour once done (its claim stops a second SMS).
-    sms: createBullQueue('sms', { ...queue, keepSeconds: 3600 }),
-    slots: createRedisSlotPool(redis, {
-      prefix: config.REDIS_KEY_PREFIX,
-      hosts: config.OLLAMA_HOST.map((url) => ({ url, max: config.OLLAMA_MAX_CONCURRENT })),
-      leaseMs: config.QUEUE_LEASE_MS,
-    }),
-    claims: createRedisClaims(redis, config.REDIS_KEY_PREFIX),
-  };
-}
-
 /** The SMS of an answer, in its asker's language, fitted to SMS_MAX_PARTS. */
 function smsText(journey: Journey, r: SmsRequest, maxParts: number): string {
   const template = t(r.kind === 'failure' ? journey.texts.smsFailed : journey.texts.smsAnswer, r.lang);
   const answer =
     r.answer.failure !== undefined && !/[.!?]$/.test(r.answer.text) ? `${r.answer.text}...` : r.answer.text;
   return composeSms(template, { question: r.question, answer }, maxParts);
-}
-
-/** Every value that must never reach the log (logger.ts scrubs each line of them). */
-function secretsOf(config: Config): string[] {
-  const redisPassword = config.REDIS_URL ? decodeURIComponent(new URL(config.REDIS_URL).password) : '';
-  const databasePassword = config.DATABASE_URL
-    ? decodeURIComponent(new URL(config.DATABASE_URL).password)
-    : '';
-  return [
-    config.CALLBACK_SECRET,
-    config.API_TOKEN,
-    config.ADMIN_TOKEN,
-    config.PHONE_HASH_SECRET,
-    redisPassword,
-    config.REDIS_PASSWORD,
-    config.REDIS_SENTINEL_PASSWORD,
-    databasePassword,
-    // Daraja's credentials, and the secret of the callback URL it is given (issue 14).
-    config.MPESA_CONSUMER_SECRET,
-    config.MPESA_PASSKEY,
-    callbackSecret(config.MPESA_CALLBACK_URL) ?? '',
-  ].filter((s): s is string => typeof s === 'string' && s.length > 0);
 }
 
 function exitWith(error: unknown): never {
