@@ -1,13 +1,16 @@
 // The HTTP surface: AT's session callback and end-of-session notification, health and readiness,
 // and the sub-apps the composition root mounts (JSON API, admin, simulator). createApp takes every
 // dependency as an argument so tests can build one with any drivers (house style).
+// The form reading and the readiness check are in http/ (read-form.ts, readiness.ts).
 import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Deliveries } from './delivery/delivery.ts';
 import { t } from './engine/render.ts';
 import type { Journey, StoredSession } from './engine/types.ts';
 import { createHopHandler, type HopOutcome, type HopSettings } from './hop/handler.ts';
-import type { Answerer, ModelHealth } from './inference/types.ts';
+import { readForm } from './http/read-form.ts';
+import { createReadinessCheck } from './http/readiness.ts';
+import type { Answerer } from './inference/types.ts';
 import type { InteractionLog } from './log/types.ts';
 import { type HopLogger, type Logger, lazyChild, REDACTED } from './logger.ts';
 import type { Payments } from './payments/types.ts';
@@ -44,7 +47,6 @@ export interface AppDeps {
 }
 
 const READINESS_CACHE_MS = 2000;
-const CHECK_TIMEOUT_MS = 1000;
 /**
  * An end-of-session notice's SMS decision never holds AT's request longer: a few Redis calls and a
  * queue add, each bounded by its client; at-protocol.md §4 says to answer notices quickly.
@@ -240,39 +242,13 @@ export function createApp(deps: AppDeps): Hono {
   );
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  const checkReadiness = createReadinessCheck({ store, answerer, log, settings });
   let readiness: { at: number; body: Awaited<ReturnType<typeof checkReadiness>> } | null = null;
   app.get('/readyz', async (c) => {
     if (!readiness || clock() - readiness.at > READINESS_CACHE_MS)
       readiness = { at: clock(), body: await checkReadiness() };
     return c.json(readiness.body, readiness.body.ready ? 200 : 503);
   });
-
-  async function checkReadiness() {
-    const [sessions, ollama] = await Promise.all([
-      bounded(store.ping().then(() => ({ ok: true, detail: 'ok' }))),
-      bounded(answerer.readiness()),
-    ]);
-    const logStatus = log.status();
-    // Without sessions no hop can be served. Without Ollama or a writable log, hops still are
-    // (FAQ answers, failure screens, rows queued), so those are reported but do not fail readiness.
-    return {
-      ready: sessions.ok,
-      sessions: { ...sessions, driver: settings.sessionDriver },
-      // Named `sqlite` since issue 5, whatever the database: monitors read this key.
-      sqlite: {
-        driver: settings.databaseDriver ?? 'sqlite',
-        ok: logStatus.ok,
-        queued: logStatus.queued,
-        queuedBytes: logStatus.queuedBytes ?? 0,
-        failures: logStatus.failures,
-        written: logStatus.written,
-        // Shed past LOG_QUEUE_MAX_MB (or recorded after close).
-        dropped: logStatus.dropped ?? 0,
-        ...(logStatus.lastError ? { detail: logStatus.lastError } : {}),
-      },
-      ollama,
-    };
-  }
 
   for (const [path, sub] of deps.mounts ?? []) app.route(path, sub);
 
@@ -293,36 +269,6 @@ export function loggablePath(path: string): string {
   return path.replace(/^\/ussd\/(?!events(?:\/|$))[^/]+/, `/ussd/${REDACTED}`);
 }
 
-/** The form AT posts, or the 415 response for anything else. */
-async function readForm(c: import('hono').Context): Promise<URLSearchParams | Response> {
-  const type = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-  // Hono's parseBody() measured at under half the throughput of URLSearchParams here (issue 2).
-  if (type === 'application/x-www-form-urlencoded' || type === '') {
-    try {
-      return new URLSearchParams(await c.req.text());
-    } catch {
-      // The client went away in the middle of its body: its fault, and nobody is left to answer.
-      return c.text('Bad request: the body could not be read\n', 400);
-    }
-  }
-  if (type === 'multipart/form-data') {
-    let body: Awaited<ReturnType<typeof c.req.parseBody>>;
-    try {
-      body = await c.req.parseBody();
-    } catch {
-      // A malformed multipart body (no boundary, garbage) is the client's fault, not a hop's.
-      return c.text('Bad request: the multipart body could not be read\n', 400);
-    }
-    return new URLSearchParams(
-      Object.entries(body).flatMap(([k, v]): [string, string][] => (typeof v === 'string' ? [[k, v]] : [])),
-    );
-  }
-  return c.text(
-    "Unsupported media type: send application/x-www-form-urlencoded, as Africa's Talking does\n",
-    415,
-  );
-}
-
 /** True when `work` settled in `ms`; else what stopped it (its error, or a timeout error). */
 async function within(work: Promise<unknown>, ms: number): Promise<true | Error> {
   let timer: NodeJS.Timeout | undefined;
@@ -335,24 +281,6 @@ async function within(work: Promise<unknown>, ms: number): Promise<true | Error>
         () => true as const,
         (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
       ),
-      timeout,
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-async function bounded(check: Promise<ModelHealth>): Promise<ModelHealth> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<ModelHealth>((resolve) => {
-    timer = setTimeout(
-      () => resolve({ ok: false, detail: `no answer within ${CHECK_TIMEOUT_MS} ms` }),
-      CHECK_TIMEOUT_MS,
-    );
-  });
-  try {
-    return await Promise.race([
-      check.catch((error: unknown) => ({ ok: false, detail: (error as Error).message })),
       timeout,
     ]);
   } finally {
