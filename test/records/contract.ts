@@ -5,7 +5,9 @@
 // call of this suite.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RecordsStoreError } from '../../src/errors.ts';
+import type { QueuedLog } from '../../src/log/queued.ts';
 import type { RecordsStore, Subscription } from '../../src/records/types.ts';
+import { hop } from '../log/fixtures.ts';
 
 export interface RecordsHarness {
   /** The store over this test's fresh database. */
@@ -36,6 +38,22 @@ export function subscription(over: Partial<Subscription> = {}): Subscription {
     createdAt: T0,
     ...over,
   };
+}
+
+/**
+ * What every driver owes when the records share the log's database: the log's retention purges an
+ * old hop and its session, never the phone's language or subscription of the same age.
+ */
+export async function expectPurgeKeepsRecords(log: QueuedLog, records: RecordsStore): Promise<string> {
+  const a = phone();
+  const old = subscription({ phoneHash: a, startsAt: T0 - 400 * DAY, endsAt: T0 - 370 * DAY });
+  await records.addSubscription(old, soon());
+  await records.setLanguage(a, 'sw', T0 - 400 * DAY, soon());
+  log.recordHop(hop({ at: T0 - 400 * DAY }));
+  await log.flush();
+  expect(await log.purge(T0)).toBe(2); // the hop and its sessions row
+  expect(await records.getPhone(a, soon())).toEqual({ lang: 'sw', subscribedUntil: old.endsAt });
+  return a;
 }
 
 export function describeRecordsContract(name: string, makeHarness: () => Promise<RecordsHarness>): void {

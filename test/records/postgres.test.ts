@@ -7,8 +7,7 @@ import { silentLogger } from '../../src/logger.ts';
 import { createPostgres } from '../../src/postgres/database.ts';
 import { createPostgresRecords } from '../../src/records/postgres.ts';
 import { freshDatabase } from '../helpers/postgres.ts';
-import { hop } from '../log/fixtures.ts';
-import { describeRecordsContract, phone, subscription, T0 } from './contract.ts';
+import { describeRecordsContract, expectPurgeKeepsRecords, T0 } from './contract.ts';
 import { describePaymentsContract } from './payments-contract.ts';
 
 const logger = silentLogger();
@@ -39,21 +38,7 @@ describe('records store: postgres', () => {
     });
     const records = createPostgresRecords({ url: db.url, db: pg, logger });
     try {
-      const a = phone();
-      const old = subscription({
-        phoneHash: a,
-        startsAt: T0 - 400 * 86_400_000,
-        endsAt: T0 - 370 * 86_400_000,
-      });
-      await records.addSubscription(old, { deadline: Date.now() + 5_000 });
-      await records.setLanguage(a, 'sw', T0 - 400 * 86_400_000, { deadline: Date.now() + 5_000 });
-      log.recordHop(hop({ at: T0 - 400 * 86_400_000 }));
-      await log.flush();
-      expect(await log.purge(T0)).toBe(2); // the hop and its sessions row
-      expect(await records.getPhone(a, { deadline: Date.now() + 5_000 })).toEqual({
-        lang: 'sw',
-        subscribedUntil: old.endsAt,
-      });
+      await expectPurgeKeepsRecords(log, records);
       expect(await db.query('SELECT count(*) AS n FROM subscriptions')).toEqual([{ n: 1 }]);
     } finally {
       await log.close();

@@ -9,8 +9,7 @@ import { createSqliteLog } from '../../src/log/sqlite.ts';
 import { silentLogger } from '../../src/logger.ts';
 import { createSqliteRecords } from '../../src/records/sqlite.ts';
 import { createSqliteThread } from '../../src/sqlite/thread.ts';
-import { hop } from '../log/fixtures.ts';
-import { describeRecordsContract, phone, subscription, T0 } from './contract.ts';
+import { describeRecordsContract, expectPurgeKeepsRecords, T0 } from './contract.ts';
 import { describePaymentsContract } from './payments-contract.ts';
 
 const logger = silentLogger();
@@ -51,21 +50,7 @@ describe('records store: sqlite', () => {
     });
     const records = createSqliteRecords({ path, thread, logger });
     try {
-      const a = phone();
-      const old = subscription({
-        phoneHash: a,
-        startsAt: T0 - 400 * 86_400_000,
-        endsAt: T0 - 370 * 86_400_000,
-      });
-      await records.addSubscription(old, { deadline: Date.now() + 5_000 });
-      await records.setLanguage(a, 'sw', T0 - 400 * 86_400_000, { deadline: Date.now() + 5_000 });
-      log.recordHop(hop({ at: T0 - 400 * 86_400_000 }));
-      await log.flush();
-      expect(await log.purge(T0)).toBe(2); // the hop and its sessions row
-      expect(await records.getPhone(a, { deadline: Date.now() + 5_000 })).toEqual({
-        lang: 'sw',
-        subscribedUntil: old.endsAt,
-      });
+      await expectPurgeKeepsRecords(log, records);
     } finally {
       await log.close();
       await records.close();
