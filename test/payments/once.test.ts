@@ -48,6 +48,9 @@ describe('one accept, one push', () => {
     gw.daraja.set({ outcome: 'paid' });
     await gw.dial(['2', '2', '1']);
     await until(async () => (await gw.rows('payments'))[0]?.['status'] === 'paid');
+    // The settlement clears the cached profile just after the row: wait until a dial shows the plan
+    // (so that clearing is behind us), or it would wipe the stale profile written next.
+    await until(async () => /\nPlan: Subscribed until /.test((await gw.dial(['2']))[1] ?? ''));
     await gw.store().cacheProfile(gw.hash(), {}); // the cache as a replica that missed the news has it
     const [, , offer, accepted] = await gw.dial(['2', '2', '1']);
     expect(offer).toMatch(/^CON Unlimited questions, 30-day plan/); // drawn from the stale cache
