@@ -37,7 +37,8 @@ import {
   tierValues,
   type Value,
 } from './postgres-rows.ts';
-import { type LogItem, sessionTouches } from './statements.ts';
+import { sessionTouches, touchColumns } from './row-values.ts';
+import type { LogItem } from './statements.ts';
 import type { HopRow } from './types.ts';
 
 /** Writes the items; throws what PostgreSQL throws (the caller's transaction is then rolled back). */
@@ -156,24 +157,7 @@ async function hops(client: pg.ClientBase, items: readonly Item<'hop'>[]): Promi
   const fresh: HopRow[] = items.filter((i) => inserted.has(i.uid ?? '')).map((i) => i.row);
   // In one order on every replica: two batches touching the same sessions cannot deadlock.
   const touches = sessionTouches(fresh).sort((a, b) => (a.sessionId < b.sessionId ? -1 : 1));
-  await insert(
-    client,
-    'sessions',
-    TOUCH,
-    touches.map((t) => [
-      t.sessionId,
-      t.firstAt,
-      t.lastAt,
-      t.phoneHash,
-      t.phone,
-      t.serviceCode,
-      t.networkCode,
-      t.hops,
-      t.lastScreen,
-      t.lang,
-    ]),
-    TOUCH_UPSERT,
-  );
+  await insert(client, 'sessions', TOUCH, touches.map(touchColumns), TOUCH_UPSERT);
 }
 
 async function questions(client: pg.ClientBase, items: readonly Item<'question'>[]): Promise<void> {

@@ -3,7 +3,10 @@
 // absent optional fields null), the column lists with their types for unnest, and the split of
 // a batch into parts that an upsert may take. Pure.
 import { parseCost } from '../protocol/cost.ts';
+import { hopColumns, int, intOrNull } from './row-values.ts';
 import type { LogItem } from './statements.ts';
+
+export { int, intOrNull };
 
 export type Item<K extends LogItem['kind']> = Extract<LogItem, { kind: K }>;
 export type Value = string | number | null;
@@ -75,20 +78,7 @@ export function rounds<T>(items: readonly T[], key: (item: T) => string): T[][] 
   return parts;
 }
 
-export const hopValues = ({ row: r, uid }: Item<'hop'>): Value[] => [
-  uid ?? '',
-  int(r.at),
-  r.sessionId,
-  r.phoneHash,
-  r.input,
-  r.text,
-  r.screen,
-  r.lang,
-  r.replyKind,
-  r.reply,
-  int(r.latencyMs),
-  r.outcome,
-];
+export const hopValues = ({ row, uid }: Item<'hop'>): Value[] => [uid ?? '', ...hopColumns(row)];
 
 export const questionValues = ({ row: r }: Item<'question'>): Value[] => [
   r.id,
@@ -171,12 +161,4 @@ export const smsValues = ({ row: r, uid }: Item<'sms'>): Value[] => {
 /** PostgreSQL's text cannot hold NUL (SQLite's can): one in a hostile hop would refuse the row. */
 function clean(v: Value): Value {
   return typeof v === 'string' && v.includes('\0') ? v.replaceAll('\0', '\uFFFD') : v;
-}
-
-export function int(v: number): number {
-  return Number.isFinite(v) ? Math.round(v) : 0;
-}
-
-export function intOrNull(v: number | null): number | null {
-  return v === null || !Number.isFinite(v) ? null : Math.round(v);
 }

@@ -4,6 +4,7 @@
 // Must not open, retry or schedule anything: sqlite.ts owns the connection's life.
 import type { Database } from 'better-sqlite3';
 import { parseCost } from '../protocol/cost.ts';
+import { hopColumns, int, intOrNull, sessionTouches, touchColumns } from './row-values.ts';
 import type {
   DeliveryRow,
   FeedbackRow,
@@ -167,20 +168,7 @@ export function createLogWriter(db: Database): LogWriter {
     write(item) {
       switch (item.kind) {
         case 'hop': {
-          const r = item.row;
-          hop.run(
-            int(r.at),
-            r.sessionId,
-            r.phoneHash,
-            r.input,
-            r.text,
-            r.screen,
-            r.lang,
-            r.replyKind,
-            r.reply,
-            int(r.latencyMs),
-            r.outcome,
-          );
+          hop.run(...hopColumns(item.row));
           return;
         }
         case 'question': {
@@ -257,20 +245,7 @@ export function createLogWriter(db: Database): LogWriter {
       }
     },
     touchSessions(hops) {
-      for (const t of sessionTouches(hops)) {
-        sessionHops.run(
-          t.sessionId,
-          t.firstAt,
-          t.lastAt,
-          t.phoneHash,
-          t.phone,
-          t.serviceCode,
-          t.networkCode,
-          t.hops,
-          t.lastScreen,
-          t.lang,
-        );
-      }
+      for (const t of sessionTouches(hops)) sessionHops.run(...touchColumns(t));
     },
     purge(cutoff, limit) {
       let deleted = 0;
@@ -283,65 +258,4 @@ export function createLogWriter(db: Database): LogWriter {
       return { deleted, more };
     },
   };
-}
-
-/** What a batch's hops do to one sessions row. */
-export interface SessionTouch {
-  sessionId: string;
-  firstAt: number;
-  lastAt: number;
-  phoneHash: string;
-  phone: string | null;
-  serviceCode: string;
-  networkCode: string | null;
-  hops: number;
-  lastScreen: string;
-  lang: string;
-}
-
-/**
- * Folds hops, in the order given, per session, as upserting them one by one would: the first
- * hop's phone hash and service code, the first network code and the last phone given, the count,
- * the earliest and latest time, and the screen and language of the latest hop (of the later one
- * on a tie). Pure.
- */
-export function sessionTouches(hops: readonly HopRow[]): SessionTouch[] {
-  const bySession = new Map<string, SessionTouch>();
-  for (const r of hops) {
-    const at = int(r.at);
-    const t = bySession.get(r.sessionId);
-    if (t === undefined) {
-      bySession.set(r.sessionId, {
-        sessionId: r.sessionId,
-        firstAt: at,
-        lastAt: at,
-        phoneHash: r.phoneHash,
-        phone: r.phone ?? null,
-        serviceCode: r.serviceCode,
-        networkCode: r.networkCode ?? null,
-        hops: 1,
-        lastScreen: r.screen,
-        lang: r.lang,
-      });
-      continue;
-    }
-    t.hops++;
-    if (at < t.firstAt) t.firstAt = at;
-    if (at >= t.lastAt) {
-      t.lastAt = at;
-      t.lastScreen = r.screen;
-      t.lang = r.lang;
-    }
-    if (r.phone !== undefined) t.phone = r.phone;
-    if (t.networkCode === null && r.networkCode !== undefined) t.networkCode = r.networkCode;
-  }
-  return [...bySession.values()];
-}
-
-function int(v: number): number {
-  return Number.isFinite(v) ? Math.round(v) : 0;
-}
-
-function intOrNull(v: number | null): number | null {
-  return v === null || !Number.isFinite(v) ? null : Math.round(v);
 }

@@ -6,7 +6,8 @@ import BetterSqlite3 from 'better-sqlite3';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { migrate } from '../../src/log/migrations.ts';
-import { createLogWriter, sessionTouches } from '../../src/log/statements.ts';
+import { sessionTouches } from '../../src/log/row-values.ts';
+import { createLogWriter } from '../../src/log/statements.ts';
 import type { HopRow } from '../../src/log/types.ts';
 import { hop, T0, tempDir } from './fixtures.ts';
 
