@@ -3,6 +3,7 @@
 // through StepContext, side effects go out as data for the handler to perform (issue 3).
 import { offered } from '../session/pending.ts';
 import type { Reply } from '../types.ts';
+import { acceptsInput } from './input-rule.ts';
 import { acceptOffer, logOnce, paymentAwaited, planOf, subscribed, unseenOutcome } from './offer.ts';
 import { menuPages, shownTo, t } from './render.ts';
 import type {
@@ -324,22 +325,6 @@ function pendingStep(journey: Journey, state: EngineState, key: string, ctx: Ste
   const next: EngineState = { ...state, screen: ANSWER_SCREEN, page: 0, trail: [journey.start] };
   const shown = show(journey, next, ctx);
   return { ...shown, effects: [{ type: 'read-pending', questionId: state.question.id }] };
-}
-
-function acceptsInput(screen: Extract<Screen, { type: 'input' }>, value: string): boolean {
-  const rule = screen.validate;
-  if (value.length === 0) return false;
-  if (!rule) return true;
-  if (rule.minLength !== undefined && value.length < rule.minLength) return false;
-  if (rule.maxLength !== undefined && value.length > rule.maxLength) return false;
-  if (rule.pattern !== undefined && !new RegExp(`^(?:${rule.pattern})$`, 'u').test(value)) return false;
-  if (rule.min !== undefined || rule.max !== undefined) {
-    if (!/^-?\d+(\.\d+)?$/.test(value)) return false;
-    const n = Number(value);
-    if (rule.min !== undefined && n < rule.min) return false;
-    if (rule.max !== undefined && n > rule.max) return false;
-  }
-  return true;
 }
 
 function quotaUsed(ctx: StepContext): boolean {
