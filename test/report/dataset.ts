@@ -14,6 +14,13 @@ export const DAYS = 10;
 /** A 500-character question, printed whole in the topics before issue 16 item 9. */
 export const LONG_QUESTION = `Please explain ${'tomato farming in the dry season with little water '.repeat(10)}`;
 
+/**
+ * The engagement table's total row for the dataset, worked by hand: dialers, sessions, new,
+ * returning, back on day 1, within 7, sessions per user, questions, questions per user. The text
+ * report and the page must both show exactly this.
+ */
+export const ENGAGEMENT_TOTAL = ['total', '7', '12', '6', '1', '20%', '67%', '1.71', '15', '2.14'];
+
 export function seedDataset(log: SqliteLog): void {
   // Sessions: id, phone, start, the screens of its hops (the last is where it ended).
   const sessions: [string, string, number, string[]][] = [

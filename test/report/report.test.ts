@@ -6,7 +6,7 @@ import { openLogReadOnly } from '../../src/report/read.ts';
 import { buildReport, type DayFigures, percentile, type Report } from '../../src/report/report.ts';
 import { formatReportText } from '../../src/report/report-text.ts';
 import { useSeededLogFile } from '../log/fixtures.ts';
-import { DAYS, NOW, seedDataset, TZ } from './dataset.ts';
+import { DAYS, ENGAGEMENT_TOTAL, NOW, seedDataset, TZ } from './dataset.ts';
 
 let report: Report;
 const file = useSeededLogFile(seedDataset);
@@ -245,18 +245,7 @@ describe('the report', () => {
     const lines = text.split('\n');
     const engageHeader = lines.findIndex((l) => l.startsWith('day ') && l.includes('dialers'));
     const totalRow = lines.slice(engageHeader).find((l) => l.startsWith('total'));
-    expect(totalRow?.split(/\s+/)).toEqual([
-      'total',
-      '7',
-      '12',
-      '6',
-      '1',
-      '20%',
-      '67%',
-      '1.71',
-      '15',
-      '2.14',
-    ]);
+    expect(totalRow?.split(/\s+/)).toEqual(ENGAGEMENT_TOTAL);
     expect(lines.slice(engageHeader, engageHeader + 12).map((l) => l.split(/\s+/)[0])).toEqual([
       'day',
       expect.stringMatching(/^-+$/),
