@@ -2,6 +2,7 @@
 // the first call that needs it (migrate.ts), by whichever of the log and the records store comes
 // first. A migration that failed (the server down at start) is tried again by the next call, so a
 // gateway started while PostgreSQL is down starts anyway, and writes once it is up.
+import { PostgresError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { migratePostgres } from './migrate.ts';
 import { createPgPool, type PgPool } from './pool.ts';
@@ -43,8 +44,10 @@ export function createPostgres(options: { url: string; logger: Logger; max?: num
         await Promise.race([
           done,
           new Promise((_, reject) => {
+            // A deadline, said as one (a timer may fire a millisecond before Date.now() reaches it,
+            // so the caller cannot tell by the clock).
             timer = setTimeout(
-              () => reject(new Error('the schema is not migrated yet')),
+              () => reject(new PostgresError('DEADLINE', 'the schema is not migrated yet')),
               deadline - Date.now(),
             );
           }),
